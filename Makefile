@@ -1,0 +1,40 @@
+# Two entry points for a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest clean bench schemas browser
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@rm -rf .demo && mkdir -p .demo && cp -R examples/clean/. .demo/
+	$(BIN)/guardians run --root .demo
+	$(BIN)/guardians log verify --root .demo
+	$(BIN)/guardians log --root .demo --format table
+
+lint: $(STAMP)
+	$(BIN)/ruff check guardians tests bench
+	$(BIN)/ruff format --check guardians tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+schemas: $(STAMP)
+	$(BIN)/guardians schema export schemas
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .demo build dist .pytest_cache .mypy_cache .ruff_cache

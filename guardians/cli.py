@@ -1,0 +1,180 @@
+"""Click wiring only. Each command builds its arguments and calls one core
+function that returns an exit code. Core modules are imported lazily inside
+the commands so that ``guardians --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from guardians import __version__
+
+ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Repository root that holds docs/specs/epic_<N>/.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="guardians")
+def cli() -> None:
+    """Deterministic guardians for a multi-agent consensus pipeline.
+
+    Four guardians run in a fixed order - migration, deploy, backup, process -
+    over docs/specs/epic_<N>/consensus/. Each validates what arrives in its
+    inbox, applies named rules (see `guardians explain CODE`), then approves and
+    hands off to the next guardian or vetoes back to the sender. Every decision
+    is appended to a hash-chained decision_log.jsonl.
+
+    Exit codes: 0 success, 1 problems found (validate, lint-migrations, log
+    verify), 2 usage error or internal fault.
+    """
+
+
+@cli.command()
+@ROOT_OPTION
+@click.argument("epics", nargs=-1)
+def run(root: Path, epics: tuple[str, ...]) -> None:
+    """Process every pending message until nothing is left.
+
+    Runs the guardians in sequence over EPICS (e.g. epic_7), or over every
+    epic under ROOT. Prints one line per decision. A message is decided
+    exactly once: running twice in a row changes nothing.
+    """
+    from guardians.run import run_pipeline
+
+    _exit(run_pipeline(root, list(epics), out=click.get_text_stream("stdout")))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.argument("epic")
+def init(root: Path, epic: str) -> None:
+    """Scaffold a new epic: epic_<N>.md, artifacts/ and one inbox per agent."""
+    from guardians.scaffold import init_epic
+
+    _exit(init_epic(root, epic, out=click.get_text_stream("stdout")))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.argument("epic")
+@click.option("--to", "to", required=True, help="Recipient inbox: migration, deploy, backup, process, quality, tech-lead...")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def send(root: Path, epic: str, to: str, file: Path) -> None:
+    """Validate a message FILE and drop it atomically into EPIC's inbox.
+
+    This is how agents should deliver messages: the file is schema-checked,
+    written to a temp file in the inbox and renamed into place, so a guardian
+    never sees it half-written. Use `-` as FILE to read standard input.
+    """
+    from guardians.send import send_message
+
+    _exit(send_message(root, epic, to, file, out=click.get_text_stream("stdout")))
+
+
+@cli.command("log")
+@ROOT_OPTION
+@click.argument("args", nargs=-1, metavar="[verify] [EPIC]")
+@click.option("--agent", help="Only decisions by this agent.")
+@click.option("--decision", "decision", help="Only this decision (approve, veto, waiting, escalate, ...).")
+@click.option("--since", help="Only decisions at or after this time (YYYY_MM_DD[_HH_MM_SS] or ISO 8601).")
+@click.option("--iteration", type=int, help="Only this iteration.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "mermaid"]),
+    default=None,
+    help="Output format (default: table on a terminal, json otherwise).",
+)
+def log_cmd(
+    root: Path,
+    args: tuple[str, ...],
+    agent: str | None,
+    decision: str | None,
+    since: str | None,
+    iteration: int | None,
+    fmt: str | None,
+) -> None:
+    """Show the decision timeline, or verify the hash chain.
+
+    \b
+    guardians log [EPIC]          timeline of decisions and why they were taken
+    guardians log verify [EPIC]   check seq and hash chain; exit 1 on the first broken line
+    """
+    out = click.get_text_stream("stdout")
+    if args and args[0] == "verify":
+        from guardians.decision_log import verify_command
+
+        _exit(verify_command(root, list(args[1:]), out=out))
+    from guardians.timeline import show_log
+
+    _exit(
+        show_log(
+            root,
+            list(args),
+            agent=agent,
+            decision=decision,
+            since=since,
+            iteration=iteration,
+            fmt=fmt or ("table" if out.isatty() else "json"),
+            out=out,
+        )
+    )
+
+
+@cli.group()
+def schema() -> None:
+    """List, show and export the JSON Schemas of every artifact and message."""
+
+
+@schema.command("list")
+def schema_list() -> None:
+    """List schema names with their $id."""
+    from guardians.schemas import list_schemas
+
+    _exit(list_schemas(out=click.get_text_stream("stdout")))
+
+
+@schema.command("show")
+@click.argument("name")
+def schema_show(name: str) -> None:
+    """Print one schema (JSON Schema 2020-12)."""
+    from guardians.schemas import show_schema
+
+    _exit(show_schema(name, out=click.get_text_stream("stdout")))
+
+
+@schema.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def schema_export(directory: Path) -> None:
+    """Write every schema as DIRECTORY/<name>.schema.json."""
+    from guardians.schemas import export_schemas
+
+    _exit(export_schemas(directory, out=click.get_text_stream("stdout")))
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "all_", is_flag=True, help="Print every rule (markdown).")
+def explain(code: str | None, all_: bool) -> None:
+    """Print the documentation of a rule CODE (e.g. MIG101, DEP101)."""
+    from guardians.explain import explain_rule
+
+    _exit(explain_rule(code, all_rules=all_, out=click.get_text_stream("stdout")))
+
+
+def _exit(code: int) -> None:
+    sys.exit(code)
+
+
+def main() -> int:
+    from guardians.__main__ import main as entry
+
+    return entry()

@@ -1,0 +1,1 @@
+"""Rules: pure checks with explicit codes. Registries are explicit tuples."""

@@ -1,0 +1,100 @@
+"""The rule unit: a code, a name, What/Why/Fix docs and a pure ``check``.
+
+Rules never do I/O. They receive already-loaded, already-validated data
+and yield :class:`Finding` objects. Reporting and logging happen elsewhere.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+
+class Severity(enum.IntEnum):
+    """Ordered so ``>=`` works for ``--fail-on`` style thresholds."""
+
+    INFO = 10
+    WARNING = 20
+    ERROR = 30
+    CRITICAL = 40
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.strip().upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by a rule.
+
+    ``blocking`` findings make a guardian veto; non-blocking ones are
+    reported in the review and the log but do not stop the pipeline.
+    """
+
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+    blocking: bool = True
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    json_path: str | None = None
+    statement: str | None = None
+    suggestion: str | None = None
+    subject: str | None = None
+    risk: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def location(self) -> str:
+        if not self.file:
+            return self.json_path or "-"
+        loc = self.file
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        if self.json_path:
+            loc += f" {self.json_path}"
+        return loc
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "severity": str(self.severity),
+            "blocking": self.blocking,
+        }
+        for key in ("file", "line", "column", "json_path", "statement", "suggestion", "subject"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.risk:
+            out["risk"] = self.risk
+        if self.extra:
+            out["extra"] = self.extra
+        return out
+
+
+class Rule(Protocol):
+    """What every rule class provides. ``check`` signature depends on the domain."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+
+
+def rule_doc(rule: type[Any]) -> str:
+    """The What/Why/Fix docstring of a rule, dedented."""
+    import inspect
+
+    return inspect.cleandoc(rule.__doc__ or "")
+
+
+def iter_nothing() -> Iterator[Finding]:
+    """Helper for rules that conditionally yield nothing."""
+    yield from ()
