@@ -65,7 +65,12 @@ def init(root: Path, epic: str) -> None:
 @cli.command()
 @ROOT_OPTION
 @click.argument("epic")
-@click.option("--to", "to", required=True, help="Recipient inbox: migration, deploy, backup, process, quality, tech-lead...")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    help="Recipient inbox: migration, deploy, backup, process, quality, tech-lead...",
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def send(root: Path, epic: str, to: str, file: Path) -> None:
     """Validate a message FILE and drop it atomically into EPIC's inbox.
@@ -168,6 +173,44 @@ def explain(code: str | None, all_: bool) -> None:
     from guardians.explain import explain_rule
 
     _exit(explain_rule(code, all_rules=all_, out=click.get_text_stream("stdout")))
+
+
+@cli.command("lint-migrations")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error", "critical"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 if an unsuppressed finding is at least this severe.",
+)
+def lint_migrations_cmd(paths: tuple[Path, ...], fmt: str, fail_on: str) -> None:
+    """Check migration files or directories (SQL, Alembic, Django) with the MIG rules."""
+    from guardians.migrations.lint import lint_migrations
+
+    _exit(lint_migrations(list(paths), fmt=fmt, fail_on=fail_on, out=click.get_text_stream("stdout")))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def status(root: Path, fmt: str) -> None:
+    """Board of every epic: holder, iteration, last decision, open vetoes, waiting, escalated."""
+    from guardians.status import show_status
+
+    _exit(show_status(root, fmt=fmt, out=click.get_text_stream("stdout")))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.argument("epic")
+@click.option("--html", "html", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output file.")
+def report(root: Path, epic: str, html: Path) -> None:
+    """Write one self-contained HTML page about EPIC for a tech lead (works offline)."""
+    from guardians.report import write_report
+
+    _exit(write_report(root, epic, html, out=click.get_text_stream("stdout")))
 
 
 def _exit(code: int) -> None:

@@ -1,0 +1,286 @@
+"""The hash-chained, append-only decision log (consensus/decision_log.jsonl).
+
+Each line is the canonical JSON of one entry (sorted keys, compact, ASCII,
+no NaN). ``prev_hash`` is the previous entry's ``hash``; ``hash`` is the
+sha256 of the entry's canonical JSON without ``hash``. The first entry's
+``prev_hash`` is sha256("guardians-decision-log/v1:<epic_id>").
+
+Appends are serialised with a FileLock, written with one os.write on an
+O_APPEND descriptor and fsynced; the entry is committed when fsync returns.
+A torn tail (crash mid-write, NUL padding) is moved to quarantine/ and cut
+off on the next append; a bad line before the tail fails closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from guardians.errors import LogCorruptError
+
+MAX_LINE = 1 << 20
+LOCK_TIMEOUT = 30.0
+GENESIS_PREFIX = "guardians-decision-log/v1:"
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+
+
+def genesis_hash(epic_id: str) -> str:
+    return hashlib.sha256((GENESIS_PREFIX + epic_id).encode()).hexdigest()
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+
+
+@dataclass
+class _Index:
+    """What we know of the file up to ``offset``; refreshed incrementally."""
+
+    offset: int = 0
+    seq: int = 0
+    head: str = ""
+    keys: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    head: str
+    line: int | None = None
+    problem: str | None = None
+
+
+class DecisionLog:
+    """One epic's decision log. Safe to use from several processes."""
+
+    def __init__(self, path: Path, epic_id: str) -> None:
+        self.path = path
+        self.epic_id = epic_id
+        self._index = _Index(head=genesis_hash(epic_id))
+
+    def _lock(self) -> Any:
+        from filelock import FileLock
+
+        return FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
+
+    # -- reading -----------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Read lines appended since the last refresh (by us or others)."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            self._index = _Index(head=genesis_hash(self.epic_id))
+            return
+        if size < self._index.offset:  # file was repaired/truncated: start over
+            self._index = _Index(head=genesis_hash(self.epic_id))
+        if size == self._index.offset:
+            return
+        with open(self.path, "rb") as fh:
+            fh.seek(self._index.offset)
+            lineno = self._index.seq
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    break  # torn tail; repair() deals with it under the lock
+                lineno += 1
+                entry = _parse_line(raw, lineno)
+                self._index.offset += len(raw)
+                self._index.seq = int(entry.get("seq", lineno))
+                self._index.head = str(entry.get("hash", ""))
+                key = entry.get("message_key")
+                if isinstance(key, str):
+                    self._index.keys.add(key)
+
+    def has_key(self, key: str) -> bool:
+        """True when a decision for the message with this sha256 is committed."""
+        self._refresh()
+        return key in self._index.keys
+
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """Stream complete entries; a torn final line is skipped."""
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if not raw.endswith(b"\n"):
+                    return
+                yield _parse_line(raw, lineno)
+
+    # -- writing -----------------------------------------------------------------
+
+    def append(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Chain, hash and durably append one entry; returns the full entry."""
+        with self._lock():
+            self.repair()
+            self._refresh()
+            entry = dict(fields)
+            entry["seq"] = self._index.seq + 1
+            entry["prev_hash"] = self._index.head
+            entry.pop("hash", None)
+            entry["hash"] = entry_hash(entry)
+            line = canonical(entry) + b"\n"
+            if len(line) > MAX_LINE:
+                raise ValueError(f"decision log entry is {len(line)} bytes; the limit is {MAX_LINE}")
+            self._write_line(line)
+            self._index.offset += len(line)
+            self._index.seq = entry["seq"]
+            self._index.head = entry["hash"]
+            if isinstance(entry.get("message_key"), str):
+                self._index.keys.add(entry["message_key"])
+            return entry
+
+    def _write_line(self, line: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            written = os.write(fd, line)
+            if written != len(line):
+                # A short write leaves a torn tail that repair() will cut off.
+                raise OSError(f"short write to {self.path}: {written} of {len(line)} bytes")
+            # An fsync error is not retried: the page may already be dropped.
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def repair(self) -> str | None:
+        """Quarantine and cut a torn or garbage last line. Caller holds the lock.
+
+        Returns the quarantine file name when something was repaired.
+        """
+        if not self.path.exists():
+            return None
+        size = self.path.stat().st_size
+        if size == 0:
+            return None
+        cut = _good_prefix_length(self.path, size)
+        if cut == size:
+            return None
+        with open(self.path, "rb") as fh:
+            fh.seek(cut)
+            tail = fh.read()
+        from guardians.atomic import atomic_write_bytes
+        from guardians.layout import stamp
+
+        qdir = self.path.parent / "quarantine"
+        qfile = qdir / f"{self.path.name}.{stamp()}.{cut}.torn"
+        atomic_write_bytes(qfile, tail)
+        with open(self.path, "r+b") as fh:
+            fh.truncate(cut)
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._index = _Index(head=genesis_hash(self.epic_id))
+        return qfile.name
+
+    def verify(self) -> VerifyResult:
+        return verify_file(self.path, self.epic_id)
+
+
+def _parse_line(raw: bytes, lineno: int) -> dict[str, Any]:
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise LogCorruptError(f"decision log line {lineno} is not valid JSON") from None
+    if not isinstance(entry, dict):
+        raise LogCorruptError(f"decision log line {lineno} is not a JSON object")
+    return entry
+
+
+def _good_prefix_length(path: Path, size: int) -> int:
+    """Length of the file up to and including the last good line.
+
+    Only the final line may be bad; a bad line earlier means the log was
+    damaged some other way, and we refuse to guess (fail closed).
+    """
+    with open(path, "rb") as fh:
+        data_tail_start = max(0, size - 2 * MAX_LINE)
+        fh.seek(data_tail_start)
+        tail = fh.read()
+    last_nl = tail.rfind(b"\n")
+    if last_nl == -1:
+        return data_tail_start if data_tail_start else 0
+    complete_end = data_tail_start + last_nl + 1
+    # Is the last complete line itself garbage (e.g. a line of NULs)?
+    prev_nl = tail.rfind(b"\n", 0, last_nl)
+    last_line = tail[prev_nl + 1 : last_nl + 1]
+    try:
+        json.loads(last_line)
+    except (ValueError, RecursionError):
+        if prev_nl == -1 and data_tail_start == 0:
+            return 0
+        _ensure_line_ok(tail, prev_nl)
+        return data_tail_start + prev_nl + 1
+    return complete_end
+
+
+def _ensure_line_ok(tail: bytes, end_nl: int) -> None:
+    start = tail.rfind(b"\n", 0, end_nl) + 1
+    try:
+        json.loads(tail[start : end_nl + 1])
+    except (ValueError, RecursionError):
+        raise LogCorruptError(
+            "decision log has more than one damaged line at its end; refusing to repair"
+        ) from None
+
+
+def verify_file(path: Path, epic_id: str) -> VerifyResult:
+    """Check seq, prev_hash and hash of every line; report the first break."""
+    head = genesis_hash(epic_id)
+    count = 0
+    if not path.exists():
+        return VerifyResult(True, 0, head)
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            problem = _check_line(raw, lineno, head)
+            if isinstance(problem, str):
+                return VerifyResult(False, count, head, lineno, problem)
+            head = problem["hash"]
+            count += 1
+    return VerifyResult(True, count, head)
+
+
+def _check_line(raw: bytes, lineno: int, head: str) -> dict[str, Any] | str:
+    if not raw.endswith(b"\n"):
+        return "torn last line (no newline): a write was interrupted"
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "not valid JSON"
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    if entry.get("seq") != lineno:
+        return f"seq is {entry.get('seq')!r}, expected {lineno} (line missing, duplicated or reordered)"
+    if entry.get("prev_hash") != head:
+        return "prev_hash does not match the previous entry's hash (line removed, reordered or edited)"
+    if entry.get("hash") != entry_hash(entry):
+        return "hash does not match the entry's content (entry edited)"
+    return entry
+
+
+def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:
+    from guardians.layout import select_epics
+
+    epics = select_epics(root, epic_ids)
+    if not epics:
+        out.write(f"no epics under {root / 'docs' / 'specs'}\n")
+        return 0
+    status = 0
+    for epic in epics:
+        result = verify_file(epic.log_path, epic.epic_id)
+        rel = epic.rel(epic.log_path)
+        if result.ok:
+            out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
+        else:
+            out.write(
+                f"{rel}:{result.line}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n"
+            )
+            status = 1
+    return status

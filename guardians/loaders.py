@@ -1,0 +1,270 @@
+"""Hardened reading of JSON and YAML written by agents.
+
+Every failure becomes an :class:`InputError` naming the file, the JSON path
+and, where the parser knows it, the line. Nothing here lets RecursionError,
+ValueError or MemoryError escape. The defences, and why:
+
+* files are opened with O_NOFOLLOW|O_NONBLOCK and must be regular files, so a
+  symlink to /etc/passwd or a FIFO is refused without blocking;
+* reads are capped (MAX+1 bytes) so a huge or sparse file is never read whole;
+* YAML is scanned as events first: aliases/anchors (billion laughs), explicit
+  tags and deep nesting are rejected before anything is built;
+* YAML timestamps stay strings, so the data is always JSON-compatible;
+* duplicate keys, NaN/Infinity and huge integers are rejected in both formats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from guardians.errors import InputError, Location
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+
+
+def read_bounded(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read a regular file, refusing symlinks, FIFOs, devices and oversize files."""
+    name = display or str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputError(Location(name), "file not found") from None
+    except OSError as exc:
+        reason = "is a symbolic link (refused)" if exc.errno == 40 else exc.strerror
+        raise InputError(Location(name), f"cannot open: {reason}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(Location(name), "not a regular file (refused)")
+        if info.st_size > max_bytes:
+            raise InputError(Location(name), f"file is {info.st_size} bytes; the limit is {max_bytes}")
+        chunks: list[bytes] = []
+        remaining = max_bytes + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise InputError(Location(name), f"file is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def load_document(data: bytes, name: str) -> Any:
+    """Parse JSON or YAML by extension (``.json`` vs ``.yaml``/``.yml``)."""
+    text = _decode(data, name)
+    if name.endswith(".json") or name.endswith(".jsonl"):
+        return load_json_text(text, name)
+    return load_yaml_text(text, name)
+
+
+def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> tuple[Any, bytes]:
+    name = display or str(path)
+    data = read_bounded(path, display=name, max_bytes=max_bytes)
+    return load_document(data, name), data
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(Location(name, line=line), f"not valid UTF-8 at byte {exc.start}") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(Location(name, line=line), "contains a NUL byte (file truncated or corrupted?)")
+    return text.removeprefix("\ufeff")
+
+
+# --- JSON ------------------------------------------------------------------------
+
+
+class _JsonReject(ValueError):
+    pass
+
+
+def _no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _JsonReject(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise _JsonReject(f"{name} is not valid JSON")
+
+
+def load_json_text(text: str, name: str) -> Any:
+    try:
+        value = json.loads(text, object_pairs_hook=_no_dupes, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            Location(name, line=exc.lineno, column=exc.colno), f"invalid JSON: {exc.msg}"
+        ) from None
+    except _JsonReject as exc:
+        raise InputError(Location(name), f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(Location(name), f"nesting deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # e.g. integer string conversion limit
+        raise InputError(Location(name), f"invalid JSON: {exc}") from None
+    check_depth(value, name)
+    return value
+
+
+def check_depth(value: Any, name: str, limit: int = MAX_DEPTH) -> None:
+    # Iterative, so a deep document cannot blow the Python stack here.
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise InputError(Location(name), f"nesting deeper than {limit} levels")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+# --- YAML ------------------------------------------------------------------------
+
+
+def _yaml_mod() -> Any:
+    import yaml
+
+    return yaml
+
+
+def _safe_loader() -> Any:
+    yaml = _yaml_mod()
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class _Loader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    # Keep timestamps as strings: the data must stay JSON-compatible.
+    _Loader.yaml_implicit_resolvers = {
+        key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in base.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(loader: Any, node: Any) -> dict[Any, Any]:
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise _YamlReject(f"mapping key {key!r} is not a string", key_node.start_mark)
+            if key in out:
+                raise _YamlReject(f"duplicate key {key!r}", key_node.start_mark)
+            out[key] = loader.construct_object(value_node, deep=True)
+        return out
+
+    _Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+    return _Loader
+
+
+class _YamlReject(Exception):
+    def __init__(self, message: str, mark: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+_LOADER: Any = None
+
+
+def _loader() -> Any:
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _safe_loader()
+    return _LOADER
+
+
+_STD_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+def _scan_events(text: str, name: str) -> None:
+    """Reject aliases, anchors, non-standard explicit tags and deep nesting."""
+    yaml = _yaml_mod()
+    depth = 0
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for event in yaml.parse(text, Loader=loader_cls):
+        mark = getattr(event, "start_mark", None)
+        if isinstance(event, yaml.AliasEvent):
+            raise _YamlReject("YAML aliases are not allowed", mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _YamlReject(f"YAML anchors are not allowed (&{anchor})", mark)
+        tag = getattr(event, "tag", None)
+        implicit = getattr(event, "implicit", True)
+        explicit = tag is not None and (implicit is False or implicit == (False, False))
+        if explicit and tag not in _STD_TAGS and tag != "!":
+            raise _YamlReject(f"explicit YAML tag {tag} is not allowed", mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _YamlReject(f"nesting deeper than {MAX_DEPTH} levels", mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def load_yaml_text(text: str, name: str) -> Any:
+    yaml = _yaml_mod()
+    try:
+        _scan_events(text, name)
+        docs = list(yaml.load_all(text, Loader=_loader()))
+    except _YamlReject as exc:
+        raise InputError(_mark_location(name, exc.mark), exc.message) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(_mark_location(name, mark), f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(Location(name), f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError(Location(name), f"nesting deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(Location(name), f"invalid YAML value: {exc}") from None
+    if len(docs) != 1:
+        raise InputError(Location(name), f"expected exactly one YAML document, found {len(docs)}")
+    value = docs[0]
+    _check_plain(value, name)
+    return value
+
+
+def _check_plain(value: Any, name: str) -> None:
+    """Reject values JSON cannot carry (binary, sets, NaN, huge ints)."""
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
+            raise InputError(Location(name, path), "NaN and Infinity are not allowed")
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > 2**63:
+            raise InputError(Location(name, path), "integer out of range")
+        elif not isinstance(node, str | int | float | bool | type(None)):
+            raise InputError(Location(name, path), f"value of type {type(node).__name__} is not allowed")
+
+
+def _mark_location(name: str, mark: Any) -> Location:
+    if mark is None:
+        return Location(name)
+    return Location(name, line=int(mark.line) + 1, column=int(mark.column) + 1)
+
+
+def sha256_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

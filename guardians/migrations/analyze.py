@@ -1,0 +1,434 @@
+"""Public API of the migration analysis engine.
+
+``analyze_text`` is pure: text in, :class:`FileReport` out. ``analyze_paths``
+reads files safely (no symlinks, regular files only, size cap, strict
+UTF-8), finds rollback files for SQL migrations and calls ``analyze_text``.
+Problems reading a file become MIG902 findings, never exceptions.
+"""
+
+from __future__ import annotations
+
+import ast
+import errno
+import os
+import re
+import stat
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from guardians.migrations import alembic, django
+from guardians.migrations.engine import build_statements, run_rules
+from guardians.migrations.pyast import Translation
+from guardians.migrations.sql import parse_sql
+from guardians.migrations.statement import (
+    BAD_SUPPRESSION,
+    FILE_ERROR,
+    MIGRATION_FILE,
+    PARSE_ERROR,
+    RawStatement,
+)
+from guardians.migrations.suppress import Suppressed, apply_suppressions, parse_directives
+from guardians.rules.base import Finding
+from guardians.rules.migration import DESTRUCTIVE_CODES, UNSUPPRESSIBLE_CODES, ParseError, UnreadableFile
+
+__all__ = [
+    "FileReport",
+    "MigrationReport",
+    "Suppressed",
+    "analyze_paths",
+    "analyze_text",
+    "classify_risk",
+    "detect_kind",
+    "discover",
+    "is_destructive",
+    "is_rollback_file",
+    "rollback_candidates",
+]
+
+KINDS = ("sql", "alembic", "django")
+_NO_SUPPRESSIONS: Mapping[str, str] = {}
+_ANALYSIS_FAILURE_CODES = frozenset({ParseError.code, UnreadableFile.code})
+_ALEMBIC_MARK = re.compile(r"^def\s+upgrade\s*\(", re.MULTILINE)
+_DJANGO_MARK = re.compile(r"^class\s+Migration\s*\(\s*(?:[\w.]*\.)?Migration\s*\)", re.MULTILINE)
+_GOOSE = re.compile(r"^\s*--\s*\+goose\s+(.*)$", re.IGNORECASE)
+_DBMATE = re.compile(r"^\s*--\s*migrate:(up|down)\b(.*)$", re.IGNORECASE)
+_NOT_STATEMENTS = frozenset({MIGRATION_FILE, FILE_ERROR, BAD_SUPPRESSION})
+_SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".tox"})
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    kind: str  # "sql" | "alembic" | "django" | "unknown"
+    findings: tuple[Finding, ...]
+    suppressed: tuple[Suppressed, ...]
+    statements: int
+    has_rollback: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "statements": self.statements,
+            "has_rollback": self.has_rollback,
+            "findings": [f.to_dict() for f in self.findings],
+            "suppressed": [s.to_dict() for s in self.suppressed],
+        }
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    files: tuple[FileReport, ...]
+    risk: str  # "low" | "medium" | "high"
+    destructive: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def findings(self) -> list[Finding]:
+        """Unsuppressed findings of every file, in file order."""
+        return [f for report in self.files for f in report.findings]
+
+    def suppressed(self) -> list[Suppressed]:
+        return [s for report in self.files for s in report.suppressed]
+
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings() if f.blocking]
+
+    def to_dict(self) -> dict[str, Any]:
+        findings = self.findings()
+        by_severity: dict[str, int] = {}
+        for f in findings:
+            by_severity[str(f.severity)] = by_severity.get(str(f.severity), 0) + 1
+        return {
+            "risk": self.risk,
+            "destructive": self.destructive,
+            "summary": {
+                "files": len(self.files),
+                "statements": sum(r.statements for r in self.files),
+                "findings": len(findings),
+                "blocking": sum(1 for f in findings if f.blocking),
+                "suppressed": len(self.suppressed()),
+                "by_severity": by_severity,
+            },
+            "files": [r.to_dict() for r in self.files],
+        }
+
+
+# --------------------------------------------------------------------------- risk
+
+
+def is_destructive(findings: Iterable[Finding | Suppressed]) -> bool:
+    """True if any finding (suppressed or not) is from a destructive rule (MIG1xx)."""
+    return any(f.code in DESTRUCTIVE_CODES for f in findings)
+
+
+def classify_risk(findings: Iterable[Finding | Suppressed]) -> str:
+    """``high`` for destructive changes or files that could not be analysed,
+    ``medium`` for any other blocking finding (locks, rewrites, no rollback),
+    else ``low``. Suppressed entries count: a waiver accepts a risk, it does
+    not remove it.
+    """
+    risk = "low"
+    for f in findings:
+        if f.code in DESTRUCTIVE_CODES or f.code in _ANALYSIS_FAILURE_CODES:
+            return "high"
+        if getattr(f, "blocking", True):
+            risk = "medium"
+    return risk
+
+
+# --------------------------------------------------------------------------- kinds and rollbacks
+
+
+def detect_kind(text: str, display_path: str) -> str | None:
+    """``sql`` for .sql; ``alembic`` / ``django`` for .py by content; else None."""
+    suffix = PurePath(display_path).suffix.lower()
+    if suffix == ".sql":
+        return "sql"
+    if suffix == ".py":
+        if _DJANGO_MARK.search(text):
+            return "django"
+        if _ALEMBIC_MARK.search(text):
+            return "alembic"
+    return None
+
+
+def is_rollback_file(path: PurePath) -> bool:
+    """Rollback scripts by naming convention (they are not migrations themselves)."""
+    name = path.name.lower()
+    if not name.endswith(".sql"):
+        return False
+    return (
+        name.endswith((".down.sql", "_down.sql", ".rollback.sql", ".undo.sql"))
+        or path.parent.name.lower() == "down"
+    )
+
+
+def rollback_candidates(path: PurePath) -> list[PurePath]:
+    """Files whose existence means ``path`` (a .sql migration) can be rolled back.
+
+    ``X.sql`` -> ``X.down.sql``, ``X_down.sql``, ``X.rollback.sql``, ``down/X.sql``;
+    ``X.up.sql`` -> ``X.down.sql`` as well (golang-migrate style).
+    """
+    name = path.name
+    stem = name[:-4] if name.lower().endswith(".sql") else name
+    bases = [stem]
+    if stem.lower().endswith(".up") or stem.lower().endswith("_up"):
+        bases.append(stem[:-3])
+    out: list[PurePath] = []
+    for base in bases:
+        out.extend(
+            [
+                path.with_name(f"{base}.down.sql"),
+                path.with_name(f"{base}_down.sql"),
+                path.with_name(f"{base}.rollback.sql"),
+            ]
+        )
+    out.append(path.parent / "down" / name)
+    return out
+
+
+def _sql_sections(text: str) -> tuple[str, bool, bool]:
+    """Handle goose / dbmate files: (text with the down section blanked, has down, transactional)."""
+    if "+goose" not in text and "migrate:" not in text:
+        return text, False, False
+    lines = text.split("\n")
+    section = "up"
+    transactional = True
+    has_down = False
+    for i, line in enumerate(lines):
+        goose = _GOOSE.match(line)
+        dbmate = _DBMATE.match(line)
+        if goose:
+            word = goose.group(1).strip().lower()
+            if word.startswith("down"):
+                section = "down"
+            elif word.startswith("up"):
+                section = "up"
+            elif word.startswith("no transaction"):
+                transactional = False
+        elif dbmate:
+            section = dbmate.group(1).lower()
+            if section == "up" and "transaction:false" in dbmate.group(2).replace(" ", "").lower():
+                transactional = False
+        elif section == "down":
+            stripped = line.strip()
+            if stripped and not stripped.startswith("--"):
+                has_down = True
+            lines[i] = ""
+    return "\n".join(lines), has_down, transactional
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _file_error(display_path: str, message: str, line: int = 1, kind: str = "unknown") -> FileReport:
+    raw = RawStatement(FILE_ERROR, {"message": message}, "", line, 1)
+    stmts = build_statements([raw], file=display_path, dialect="sql", transactional=False)
+    findings = tuple(f for f, _ in run_rules(stmts, "sql"))
+    return FileReport(display_path, kind, findings, (), 0, False)
+
+
+def analyze_text(
+    text: str,
+    display_path: str,
+    kind: str | None = None,
+    *,
+    has_rollback: bool | None = None,
+    suppressions: Mapping[str, str] = _NO_SUPPRESSIONS,
+) -> FileReport:
+    """Analyse one migration's text. Pure: no I/O.
+
+    ``kind`` defaults to :func:`detect_kind`. For SQL, ``has_rollback`` says
+    whether a rollback file exists (``analyze_paths`` checks); ``None`` means
+    only an in-file down section (goose, dbmate) counts. For Alembic and
+    Django, rollback is judged from the file itself. ``suppressions`` maps
+    rule codes to approval reasons (per-epic waivers).
+    """
+    kind = kind or detect_kind(text, display_path)
+    if kind not in KINDS:
+        return _file_error(
+            display_path, "not recognised as a SQL (.sql), Alembic or Django migration: cannot be analysed"
+        )
+    if kind == "sql":
+        body, in_file_down, transactional = _sql_sections(text)
+        raws = parse_sql(body)
+        rollback = bool(has_rollback) or in_file_down
+        raws.append(
+            RawStatement(
+                MIGRATION_FILE,
+                {
+                    "reversible": rollback,
+                    "reason": "no rollback: no X.down.sql, X_down.sql, X.rollback.sql or down/X.sql next "
+                    "to this file and no down section in it",
+                },
+                raws[0].text if raws else _first_line(body),
+                raws[0].line if raws else 1,
+                1,
+            )
+        )
+        directives, bad = parse_directives(body, python=False)
+    else:
+        try:
+            tree = ast.parse(text, filename=display_path)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None) or 1
+            message = getattr(exc, "msg", None) or str(exc)
+            lines = text.splitlines()
+            raw = RawStatement(
+                PARSE_ERROR,
+                {"message": f"Python syntax error: {message}"},
+                lines[line - 1] if 0 < line <= len(lines) else "",
+                line,
+                getattr(exc, "offset", None) or 1,
+            )
+            raws, rollback, transactional = [raw], False, True
+            directives, bad = [], []
+        else:
+            tr: Translation = alembic.translate(text, tree) if kind == "alembic" else django.translate(
+                text, tree, display_path
+            )
+            raws = list(tr.statements)
+            rollback = tr.has_rollback
+            transactional = tr.transactional
+            if kind == "alembic" and not tr.has_rollback:
+                raws.append(
+                    RawStatement(
+                        MIGRATION_FILE,
+                        {"reversible": False, "reason": tr.rollback_reason},
+                        tr.rollback_text,
+                        tr.rollback_line,
+                        1,
+                        tr.rollback_line,
+                    )
+                )
+            directives, bad = parse_directives(text, python=True)
+    raws.extend(bad)
+    stmts = build_statements(raws, file=display_path, dialect=kind, transactional=transactional)
+    pairs = run_rules(stmts, kind)
+    kept, suppressed = apply_suppressions(pairs, directives, suppressions, unsuppressible=UNSUPPRESSIBLE_CODES)
+    kept.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
+    count = sum(1 for r in raws if r.node_type not in _NOT_STATEMENTS)
+    return FileReport(display_path, kind, tuple(kept), tuple(suppressed), count, rollback)
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.absolute().relative_to(root.absolute()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def read_migration(path: Path, max_bytes: int) -> tuple[str | None, str, int]:
+    """(text, error message, error line). Refuses symlinks and non-regular files."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            return None, "is a symbolic link: refused (commit the migration itself)", 1
+        if exc.errno == errno.ENOENT:
+            return None, "does not exist", 1
+        return None, f"cannot be opened: {exc.strerror or exc}", 1
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, "is not a regular file: refused", 1
+        if info.st_size > max_bytes:
+            return None, f"is {info.st_size} bytes, over the {max_bytes}-byte limit: refused", 1
+        chunks: list[bytes] = []
+        remaining = max_bytes + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror or exc}", 1
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        return None, f"is over the {max_bytes}-byte limit: refused", 1
+    try:
+        return data.decode("utf-8"), "", 0
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """Expand directories into migration files (*.sql, Alembic/Django *.py), sorted.
+
+    Rollback scripts (see :func:`is_rollback_file`) and ``__init__.py`` are
+    skipped; symlinked directories are not followed. Files given explicitly are
+    always kept.
+    """
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            found: list[Path] = []
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+                for name in filenames:
+                    candidate = Path(dirpath) / name
+                    if _is_candidate(candidate):
+                        found.append(candidate)
+            out.extend(sorted(found))
+        else:
+            out.append(path)
+    return out
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name
+    if name.endswith(".sql"):
+        return not is_rollback_file(path)
+    if not name.endswith(".py") or name == "__init__.py":
+        return False
+    if path.is_symlink():
+        return True  # reported as refused rather than silently skipped
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(200_000)
+    except OSError:
+        return True
+    return detect_kind(head, name) is not None
+
+
+def analyze_paths(
+    paths: Sequence[Path],
+    *,
+    display_root: Path | None = None,
+    suppressions: Mapping[str, str] = _NO_SUPPRESSIONS,
+    max_bytes: int = 5_000_000,
+) -> MigrationReport:
+    """Read and analyse migration files (directories are expanded with :func:`discover`)."""
+    reports: list[FileReport] = []
+    for path in discover(paths):
+        display = _display(path, display_root)
+        text, error, line = read_migration(path, max_bytes)
+        if text is None:
+            reports.append(_file_error(display, f"{display} {error}", line))
+            continue
+        rollback: bool | None = None
+        if path.suffix.lower() == ".sql":
+            rollback = is_rollback_file(path) or any(Path(c).is_file() for c in rollback_candidates(path))
+        reports.append(analyze_text(text, display, has_rollback=rollback, suppressions=suppressions))
+    everything: list[Finding | Suppressed] = []
+    for report in reports:
+        everything.extend(report.findings)
+        everything.extend(report.suppressed)
+    return MigrationReport(tuple(reports), classify_risk(everything), is_destructive(everything))
+

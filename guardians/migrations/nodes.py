@@ -1,0 +1,200 @@
+"""Small, allocation-light helpers over the PostgreSQL parse tree (plain dicts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+Node = dict[str, Any]
+
+#: Node types that change a table's structure while holding a table lock.
+LOCKING_NODE_TYPES = frozenset(
+    {"AlterTableStmt", "RenameStmt", "IndexStmt", "DropStmt", "TruncateStmt", "CreateTrigStmt"}
+)
+#: ALTER TABLE sub-commands that only take SHARE UPDATE EXCLUSIVE (reads and writes continue).
+LIGHT_ALTER_SUBTYPES = frozenset({"AT_ValidateConstraint", "AT_SetStatistics", "AT_SetOptions"})
+
+SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
+SMALL_INT_TYPES = frozenset({"int4", "int2", "integer", "smallint", "int", "serial", "serial4"})
+SMALL_SERIAL_TYPES = frozenset({"serial", "serial4", "smallserial", "serial2"})
+
+
+def relname(rangevar: Node | None) -> str | None:
+    """Unqualified relation name of a RangeVar dict."""
+    if not rangevar:
+        return None
+    name = rangevar.get("relname")
+    return name if isinstance(name, str) else None
+
+
+def qualified(rangevar: Node | None) -> str | None:
+    if not rangevar:
+        return None
+    name = rangevar.get("relname")
+    schema = rangevar.get("schemaname")
+    if schema:
+        return f"{schema}.{name}"
+    return name if isinstance(name, str) else None
+
+
+def string_list(items: list[Node] | None) -> list[str]:
+    """``[{"String": {"sval": "a"}}, ...]`` -> ``["a", ...]``."""
+    out: list[str] = []
+    for item in items or ():
+        value = item.get("String")
+        if value is not None:
+            out.append(value.get("sval", ""))
+    return out
+
+
+def drop_object_names(node: Node) -> list[str]:
+    """Names of the objects of a DropStmt, each unqualified (last component)."""
+    out: list[str] = []
+    for obj in node.get("objects") or ():
+        lst = obj.get("List")
+        if lst is not None:
+            names = string_list(lst.get("items"))
+            if names:
+                out.append(names[-1])
+        elif "String" in obj:
+            out.append(obj["String"].get("sval", ""))
+    return out
+
+
+def type_name(coldef: Node) -> str:
+    """Base type of a ColumnDef, lower case, without the ``pg_catalog`` prefix."""
+    tn = coldef.get("typeName")
+    if not tn:
+        return ""
+    names = tn.get("names") or ()
+    if not names:
+        return ""
+    return str(names[-1].get("String", {}).get("sval", "")).lower()
+
+
+_DISPLAY_TYPES = {
+    "int8": "bigint",
+    "int4": "integer",
+    "int2": "smallint",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "bpchar": "char",
+}
+
+
+def display_type(name: str) -> str:
+    """Readable name of an internal type name (``int8`` -> ``bigint``)."""
+    return _DISPLAY_TYPES.get(name, name)
+
+
+def type_mods(coldef: Node) -> list[Node]:
+    tn = coldef.get("typeName") or {}
+    mods = tn.get("typmods")
+    return mods if isinstance(mods, list) else []
+
+
+def is_array(coldef: Node) -> bool:
+    tn = coldef.get("typeName") or {}
+    return bool(tn.get("arrayBounds"))
+
+
+def constraints(coldef: Node) -> Iterator[Node]:
+    for item in coldef.get("constraints") or ():
+        con = item.get("Constraint")
+        if con is not None:
+            yield con
+
+
+def contypes(coldef: Node) -> set[str]:
+    return {c.get("contype", "") for c in constraints(coldef)}
+
+
+def default_expr(coldef: Node) -> Node | None:
+    for con in constraints(coldef):
+        if con.get("contype") == "CONSTR_DEFAULT":
+            expr = con.get("raw_expr")
+            return expr if isinstance(expr, dict) else {}
+    return None
+
+
+def func_calls(expr: Any) -> Iterator[str]:
+    """Every function name called inside an expression tree (bounded walk)."""
+    stack = [expr]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            call = item.get("FuncCall")
+            if call is not None:
+                names = string_list(call.get("funcname"))
+                if names:
+                    yield names[-1].lower()
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def column_defs(create: Node) -> Iterator[Node]:
+    for elt in create.get("tableElts") or ():
+        col = elt.get("ColumnDef")
+        if col is not None:
+            yield col
+
+
+def table_constraints(create: Node) -> Iterator[Node]:
+    for elt in create.get("tableElts") or ():
+        con = elt.get("Constraint")
+        if con is not None:
+            yield con
+
+
+def alter_cmds(node: Node) -> Iterator[Node]:
+    for item in node.get("cmds") or ():
+        cmd = item.get("AlterTableCmd")
+        if cmd is not None:
+            yield cmd
+
+
+def cmd_def(cmd: Node, key: str) -> Node | None:
+    value = (cmd.get("def") or {}).get(key)
+    return value if isinstance(value, dict) else None
+
+
+def is_concurrent_reindex(node: Node) -> bool:
+    for param in node.get("params") or ():
+        if (param.get("DefElem") or {}).get("defname") == "concurrently":
+            return True
+    return False
+
+
+def not_null_check_column(con: Node) -> str | None:
+    """Column name if a CHECK constraint is exactly ``col IS NOT NULL``."""
+    expr = con.get("raw_expr") or {}
+    test = expr.get("NullTest")
+    if not test or test.get("nulltesttype") != "IS_NOT_NULL":
+        return None
+    ref = (test.get("arg") or {}).get("ColumnRef")
+    if not ref:
+        return None
+    names = string_list(ref.get("fields"))
+    return names[-1] if names else None
+
+
+def takes_table_lock(node_type: str, node: Node, new_tables: frozenset[str] | Any) -> bool:
+    """True if the statement locks an existing table in a way that blocks traffic."""
+    if node_type not in LOCKING_NODE_TYPES:
+        return False
+    if node_type == "AlterTableStmt":
+        if relname(node.get("relation")) in new_tables:
+            return False
+        return any(cmd.get("subtype") not in LIGHT_ALTER_SUBTYPES for cmd in alter_cmds(node))
+    if node_type == "IndexStmt":
+        return not node.get("concurrent") and relname(node.get("relation")) not in new_tables
+    if node_type == "DropStmt":
+        kind = node.get("removeType")
+        if kind == "OBJECT_TABLE":
+            return any(name not in new_tables for name in drop_object_names(node))
+        return kind == "OBJECT_INDEX" and not node.get("concurrent")
+    if node_type == "TruncateStmt":
+        return True
+    return relname(node.get("relation")) not in new_tables

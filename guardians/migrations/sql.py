@@ -1,0 +1,246 @@
+"""Parse PostgreSQL migration text into statements with exact positions.
+
+``pgparse`` (libpg_query) parses the whole text at once and reports byte
+offsets. When the text does not parse, it is split on top-level semicolons
+by a small lexer that understands quotes, dollar quotes and comments, and
+each piece is parsed on its own: the broken statement becomes a parse-error
+statement and the rest of the file is still analysed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Any
+
+import pgparse
+
+from guardians.migrations.statement import PARSE_ERROR, RawStatement
+
+_SKIP_STR = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SKIP_BYTES = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
+
+
+class _Source:
+    """Offsets from libpg_query are byte offsets; work in bytes only when needed."""
+
+    __slots__ = ("_line_starts", "ascii", "data", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ascii = text.isascii()
+        self.data: str | bytes = text if self.ascii else text.encode("utf-8")
+        starts = [0]
+        nl: Any = "\n" if self.ascii else b"\n"
+        find = self.data.find
+        pos = find(nl)
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find(nl, pos + 1)
+        self._line_starts = starts
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def skip_blank(self, pos: int) -> int:
+        """First offset at or after ``pos`` that is not whitespace or a comment."""
+        if self.ascii:
+            assert isinstance(self.data, str)
+            m = _SKIP_STR.match(self.data, pos)
+        else:
+            assert isinstance(self.data, bytes)
+            m = _SKIP_BYTES.match(self.data, pos)
+        return m.end() if m else pos
+
+    def slice(self, start: int, end: int) -> str:
+        chunk = self.data[start:end]
+        if isinstance(chunk, bytes):
+            return chunk.decode("utf-8", errors="replace")
+        return chunk
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        """1-based line and column (in characters) of an offset."""
+        idx = bisect.bisect_right(self._line_starts, pos) - 1
+        start = self._line_starts[idx]
+        col = pos - start if self.ascii else len(self.slice(start, pos))
+        return idx + 1, col + 1
+
+
+def parse_sql(
+    text: str,
+    *,
+    first_line: int = 1,
+    first_column: int = 1,
+    anchor_line: int | None = None,
+    autocommit: bool = False,
+    origin: str | None = None,
+) -> list[RawStatement]:
+    """Parse ``text`` into :class:`RawStatement` objects, parse errors included.
+
+    ``first_line``/``first_column`` place the text inside a larger file (SQL
+    embedded in a Python migration): positions on the first line are shifted
+    by the column, later lines only by the line number.
+    """
+    src = _Source(text)
+    try:
+        parsed = pgparse.parse(text)
+    except pgparse.PGQueryError:
+        return _parse_pieces(src, first_line, first_column, anchor_line, autocommit, origin)
+    except (ValueError, RuntimeError) as exc:  # defensive: binding-level failure
+        return [_error(src, 0, str(exc), 0, first_line, first_column, anchor_line, origin)]
+    return _convert(parsed, src, 0, len(src), first_line, first_column, anchor_line, autocommit, origin)
+
+
+def _convert(
+    parsed: list[dict[str, Any]],
+    src: _Source,
+    base: int,
+    limit: int,
+    first_line: int,
+    first_column: int,
+    anchor_line: int | None,
+    autocommit: bool,
+    origin: str | None,
+) -> list[RawStatement]:
+    out: list[RawStatement] = []
+    for item in parsed:
+        stmt = item.get("stmt")
+        if not stmt:
+            continue
+        loc = base + item.get("stmt_location", 0)
+        length = item.get("stmt_len", 0)
+        end = min(loc + length, limit) if length else limit
+        start = src.skip_blank(loc)
+        line, col = src.line_col(start)
+        if line == 1:
+            col += first_column - 1
+        node_type, node = next(iter(stmt.items()))
+        out.append(
+            RawStatement(
+                node_type,
+                node,
+                src.slice(start, end).rstrip(),
+                line + first_line - 1,
+                col,
+                anchor_line,
+                autocommit,
+                origin,
+            )
+        )
+    return out
+
+
+def _error(
+    src: _Source,
+    start: int,
+    message: str,
+    position: int,
+    first_line: int,
+    first_column: int,
+    anchor_line: int | None,
+    origin: str | None,
+    end: int | None = None,
+) -> RawStatement:
+    """A parse-error statement. ``position`` is libpg_query's 1-based cursor (0 = unknown)."""
+    stmt_start = src.skip_blank(start)
+    where = start + position - 1 if position > 0 else stmt_start
+    line, col = src.line_col(min(where, len(src)))
+    if line == 1:
+        col += first_column - 1
+    text = src.slice(stmt_start, end if end is not None else len(src)).rstrip()
+    node = {
+        "message": message,
+        "position": position,
+        "error_line": line + first_line - 1,
+        "error_column": col,
+    }
+    return RawStatement(PARSE_ERROR, node, text, line + first_line - 1, col, anchor_line, False, origin)
+
+
+def _parse_pieces(
+    src: _Source,
+    first_line: int,
+    first_column: int,
+    anchor_line: int | None,
+    autocommit: bool,
+    origin: str | None,
+) -> list[RawStatement]:
+    out: list[RawStatement] = []
+    for start, end in split_statements(src.text if src.ascii else src.data):
+        piece = src.slice(start, end)
+        if not piece.strip() or src.skip_blank(start) >= end:
+            continue
+        try:
+            parsed = pgparse.parse(piece)
+        except pgparse.PGQueryError as exc:
+            message = str(getattr(exc, "message", "") or exc)
+            position = int(getattr(exc, "position", 0) or 0)
+            out.append(
+                _error(src, start, message, position, first_line, first_column, anchor_line, origin, end)
+            )
+            continue
+        out.extend(
+            _convert(parsed, src, start, end, first_line, first_column, anchor_line, autocommit, origin)
+        )
+    return out
+
+
+def split_statements(data: str | bytes) -> list[tuple[int, int]]:
+    """Split on top-level ``;`` and return (start, end) offsets, semicolon excluded.
+
+    Understands single quotes, double-quoted identifiers, dollar quoting,
+    ``--`` and nested ``/* */`` comments. Works on ``str`` or UTF-8 ``bytes``
+    (offsets are then byte offsets, like libpg_query's).
+    """
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    is_bytes = isinstance(data, bytes)
+    pieces: list[tuple[int, int]] = []
+    i = 0
+    start = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'" or ch == '"':
+            j = text.find(ch, i + 1)
+            while j != -1 and j + 1 < n and text[j + 1] == ch:
+                j = text.find(ch, j + 2)
+            i = n if j == -1 else j + 1
+        elif ch == "-" and text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j == -1 else j + 1
+        elif ch == "/" and text.startswith("/*", i):
+            depth = 1
+            i += 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth += 1
+                    i += 2
+                elif text.startswith("*/", i):
+                    depth -= 1
+                    i += 2
+                else:
+                    i += 1
+        elif ch == "$":
+            m = _DOLLAR_TAG.match(text, i)
+            if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+                j = text.find(m.group(0), m.end())
+                i = n if j == -1 else j + len(m.group(0))
+            else:
+                i += 1
+        elif ch == ";":
+            pieces.append((start, i))
+            i += 1
+            start = i
+        else:
+            i += 1
+    if start < n:
+        pieces.append((start, n))
+    if not is_bytes:
+        return pieces
+    # convert character offsets to byte offsets
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        ba = len(text[:a].encode("utf-8"))
+        out.append((ba, ba + len(text[a:b].encode("utf-8"))))
+    return out

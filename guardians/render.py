@@ -1,0 +1,43 @@
+"""Rendering of the deploy guardian's outputs from templates/.
+
+Templates come only from our package; agent-written text is passed as
+data and escaped for its target format (JSON via ``tojson``, YAML via
+``yaml_str``, Markdown via ``md``), never compiled as a template.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from guardians.resources import template_env
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def md_escape(value: Any) -> str:
+    """Make agent text inert in Markdown: one line, every special char escaped."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)[:2000]
+
+
+def yaml_str(value: Any) -> str:
+    """A YAML scalar that always parses back to the same string (JSON subset)."""
+    return json.dumps(str(value), ensure_ascii=True)
+
+
+def _env() -> Any:
+    env = template_env()
+    env.filters.setdefault("md", md_escape)
+    env.filters.setdefault("yaml_str", yaml_str)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return str(_env().get_template(template).render(**context))
+
+
+def render_json(template: str, **context: Any) -> Any:
+    """Render a JSON template and parse it back, so the output is always valid JSON."""
+    return json.loads(render(template, **context))

@@ -1,0 +1,174 @@
+"""Rules every guardian applies to what arrives in its inbox (GRD codes).
+
+These are raised by the pipeline and the artifact reader rather than by a
+``check`` over a model, because they are about whether there is a usable
+model at all; their ``check`` functions exist so they can be tested and
+explained like every other rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from guardians.rules.base import Finding, Severity
+
+
+class InvalidMessage:
+    """What: an inbox message is not valid JSON/YAML or does not match the message schema.
+
+    Why: a guardian must never guess what a malformed message meant; acting on a
+    half-understood handoff is how pipelines fail open.
+
+    Fix: write the message as one JSON or YAML document with from, to, timestamp,
+    epic_id, iteration, type, subject and content (`guardians schema show message`),
+    and deliver it with `guardians send`, which validates before delivering.
+    """
+
+    code: ClassVar[str] = "GRD001"
+    name: ClassVar[str] = "message.invalid"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "deliver messages with `guardians send`, which validates them first"
+
+    @staticmethod
+    def check(problems: list[tuple[str, str]], file: str) -> Iterator[Finding]:
+        for json_path, message in problems:
+            yield Finding("GRD001", message, file=file, json_path=json_path, subject="invalid_message")
+
+
+class MisroutedMessage:
+    """What: a message sits in an inbox other than its `to`, in another epic's folder,
+    or is of a type a guardian does not accept (veto, escalation).
+
+    Why: routing errors silently skip gates; a message meant for deploy must not be
+    decided by migration.
+
+    Fix: deliver to `docs/specs/<epic_id>/consensus/messages/inbox/<to>/`, for example with
+    `guardians send EPIC --to AGENT FILE`.
+    """
+
+    code: ClassVar[str] = "GRD002"
+    name: ClassVar[str] = "message.misrouted"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "use `guardians send`, which derives the inbox from the message"
+
+    @staticmethod
+    def check(message: dict[str, Any], inbox: str, epic_id: str) -> Iterator[Finding]:
+        if message.get("to") != inbox:
+            yield Finding(
+                "GRD002", f"addressed to {message.get('to')!r}, found in {inbox!r}", json_path="$.to"
+            )
+        if message.get("epic_id") != epic_id:
+            yield Finding(
+                "GRD002", f"for {message.get('epic_id')}, found in {epic_id}", json_path="$.epic_id"
+            )
+        if message.get("type") not in ("handoff", "approval"):
+            yield Finding("GRD002", f"type {message.get('type')!r} is not accepted", json_path="$.type")
+
+
+class InvalidArtifact:
+    """What: an artifact (plan.json, implementation.json, review.json, health_report.json,
+    a checkpoint record) cannot be read or does not match its schema.
+
+    Why: every later rule reads typed fields; a wrong shape would make rules pass for
+    the wrong reason. The veto names the file, JSON path and line so it can be fixed.
+
+    Fix: correct the file at the reported JSON path; `guardians schema show NAME` prints
+    the schema with a description of every field.
+    """
+
+    code: ClassVar[str] = "GRD010"
+    name: ClassVar[str] = "artifact.invalid"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "validate artifacts locally with `guardians validate` before handing off"
+
+    @staticmethod
+    def check(problems: list[tuple[str, str]], file: str) -> Iterator[Finding]:
+        for json_path, message in problems:
+            yield Finding("GRD010", message, file=file, json_path=json_path, subject="invalid_artifact")
+
+
+class MissingArtifact:
+    """What: an artifact the guardian needs does not exist.
+
+    Why: the migration guardian needs plan.json, implementation.json and review.json; the
+    process guardian needs health_report.json. Without them there is nothing to judge.
+
+    Fix: write the missing file into `consensus/artifacts/` and resend the handoff.
+    """
+
+    code: ClassVar[str] = "GRD011"
+    name: ClassVar[str] = "artifact.missing"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "hand off only after every artifact is written"
+
+    @staticmethod
+    def check(present: dict[str, bool]) -> Iterator[Finding]:
+        for name, exists in sorted(present.items()):
+            if not exists:
+                yield Finding("GRD011", f"{name} is missing", file=name, subject="missing_artifact")
+
+
+class MigrationPathOutsideRoot:
+    """What: implementation.json lists a migration file that does not exist or lies
+    outside the repository root.
+
+    Why: the guardian only analyses files inside the repository; a path like
+    `../../etc/x.sql` or a missing file must not silently count as "no migrations".
+
+    Fix: list migration files relative to the repository root (or to
+    `consensus/artifacts/`) and commit them.
+    """
+
+    code: ClassVar[str] = "GRD012"
+    name: ClassVar[str] = "artifact.migration-path"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "reference migrations by repository-relative path"
+
+    @staticmethod
+    def check(paths: dict[str, str]) -> Iterator[Finding]:
+        for path, problem in sorted(paths.items()):
+            yield Finding(
+                "GRD012",
+                f"migration {path!r} {problem}",
+                json_path="$.migrations",
+                subject="invalid_artifact",
+            )
+
+
+class ReviewNotApproved:
+    """What: review.json does not approve the change (review_status is not `approved`,
+    or verdict is not `approve`).
+
+    Why: the guardians run after the quality gate; a change that quality has not
+    approved must not be deployed.
+
+    Fix: address the review's findings until the quality agent approves, then resend.
+    """
+
+    code: ClassVar[str] = "GRD020"
+    name: ClassVar[str] = "review.not-approved"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "hand off to the guardians only after review.json approves"
+
+    @staticmethod
+    def check(review_status: str | None, verdict: str | None) -> Iterator[Finding]:
+        if review_status != "approved" and verdict != "approve":
+            yield Finding(
+                "GRD020",
+                f"review.json does not approve (review_status={review_status!r}, verdict={verdict!r})",
+                file="review.json",
+                json_path="$.review_status",
+                subject="not_production_ready",
+                suggestion="get review.json approved before handing off",
+            )
+
+
+RULES: tuple[type[Any], ...] = (
+    InvalidMessage,
+    MisroutedMessage,
+    InvalidArtifact,
+    MissingArtifact,
+    MigrationPathOutsideRoot,
+    ReviewNotApproved,
+)

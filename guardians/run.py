@@ -1,0 +1,54 @@
+"""``guardians run``: decide every pending message, epic by epic, until none is left."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import IO
+
+from guardians.decision import Decision
+from guardians.errors import GuardianError
+from guardians.inbox import SETTLE_INVALID
+from guardians.layout import select_epics
+from guardians.pipeline import process_epic
+
+POLL = 0.1
+
+
+def run_pipeline(root: Path, epic_ids: list[str], out: IO[str], *, wait_for_writers: bool = True) -> int:
+    """Exit 0 when everything pending was decided; 2 on usage errors or faults.
+
+    Messages written directly into an inbox (not via ``guardians send``) may
+    still be in progress; they are waited for until their mtime settles.
+    """
+    try:
+        epics = select_epics(root, epic_ids)
+    except GuardianError as exc:
+        out.write(f"error: {exc}\n")
+        return exc.exit_code
+
+    def show(decision: Decision) -> None:
+        out.write(decision.line() + "\n")
+        out.flush()
+
+    total = 0
+    deadline = time.monotonic() + SETTLE_INVALID + 1.0
+    todo = epics
+    while todo:
+        waiting = []
+        for epic in todo:
+            try:
+                result = process_epic(epic, on_decision=show)
+            except GuardianError as exc:
+                out.write(f"error: {epic.epic_id}: {exc}\n")
+                return 2
+            total += len(result.decisions)
+            if result.deferred:
+                waiting.append(epic)
+        if not waiting or not wait_for_writers or time.monotonic() > deadline:
+            break
+        time.sleep(POLL)
+        todo = waiting
+    if total == 0:
+        out.write("nothing to do: no pending messages\n")
+    return 0
