@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -82,6 +83,29 @@ def send(root: Path, epic: str, to: str, file: Path) -> None:
     from guardians.send import send_message
 
     _exit(send_message(root, epic, to, file, out=click.get_text_stream("stdout")))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.option("--http", metavar="HOST:PORT", help="Serve /health and /metrics here (loopback only by default).")
+@click.option("--http-allow-remote", is_flag=True, help="Allow --http on a non-loopback address.")
+@click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto", show_default=True)
+@click.option("--rescan", type=click.FloatRange(0.05), default=5.0, metavar="SECONDS", help="Full rescan period.")
+@click.option("--poll", is_flag=True, help="Poll the tree instead of inotify (NFS/CIFS, inotify limits).")
+def watch(root: Path, **options: Any) -> None:
+    """Run the guardians as a service: decide messages as they arrive.
+
+    Watches every epic's inboxes under ROOT (new epics too), first drains what
+    arrived while it was down, then decides each message exactly once with the
+    same pipeline as `guardians run`; safe next to other watchers and runs.
+    Logs are console lines on a terminal, JSON lines otherwise (--log-format).
+    Every epic is rescanned every --rescan seconds (default 5) in case events
+    were lost. SIGTERM/SIGINT finish the current decision and exit 0; exit 3
+    means the file watcher died or could not start. See docs/watch.md.
+    """
+    from guardians.watch import watch_command
+
+    _exit(watch_command(root, err=click.get_text_stream("stderr"), **options))
 
 
 @cli.command("log")

@@ -21,7 +21,9 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.decisions = Counter(
-            "guardians_decisions", "Decisions committed, by guardian and outcome.", ["agent", "outcome"],
+            "guardians_decisions",
+            "Decisions committed, by guardian and outcome.",
+            ["agent", "outcome"],
             registry=r,
         )
         self.vetoes = Counter(
@@ -41,12 +43,15 @@ class Metrics:
             "guardians_queue_depth", "Epics waiting to be looked at (hinted, deferred or retried).", registry=r
         )
         self.deferred = Gauge(
-            "guardians_deferred_messages", "Directly written messages waiting for their mtime to settle.",
+            "guardians_deferred_messages",
+            "Directly written messages waiting for their mtime to settle.",
             registry=r,
         )
         self.epic_runs = Counter(
-            "guardians_epic_runs", "Pipeline runs over one epic, by result (idle, decided, deferred, busy, error).",
-            ["result"], registry=r,
+            "guardians_epic_runs",
+            "Pipeline runs over one epic, by result (idle, decided, deferred, busy, error).",
+            ["result"],
+            registry=r,
         )
         self.scans = Counter("guardians_rescans", "Full rescans of every epic, by reason.", ["reason"], registry=r)
         self.last_scan = Gauge(

@@ -109,6 +109,7 @@ class Watcher:
         self._deferred_streak: dict[str, int] = {}
         self._busy_streak: dict[str, int] = {}
         self._failing: dict[str, str] = {}
+        self._error_streak: dict[str, int] = {}
         self._deferred: dict[str, int] = {}
         self._next_rescan = 0.0
         self._last_scan_wall: float | None = None
@@ -209,6 +210,7 @@ class Watcher:
             self._error(epic_id, exc)
             return
         self._failing.pop(epic_id, None)
+        self._error_streak.pop(epic_id, None)
         self._busy_streak.pop(epic_id, None)
         if result.deferred:
             self._defer(epic_id, result.deferred)
@@ -256,8 +258,8 @@ class Watcher:
     def _error(self, epic_id: str, exc: Exception) -> None:
         first = epic_id not in self._failing
         self._failing[epic_id] = f"{type(exc).__name__}: {exc}"
-        streak = self._busy_streak.get(epic_id, 0) + 1
-        self._busy_streak[epic_id] = streak
+        streak = self._error_streak.get(epic_id, 0) + 1
+        self._error_streak[epic_id] = streak
         delay = min(self.config.rescan, 0.5 * 2 ** min(streak - 1, 8))
         self._due[epic_id] = self.clock() + delay
         self.metrics.error(type(exc).__name__)
@@ -310,7 +312,7 @@ def watch_command(
     root: Path,
     *,
     http: str | None = None,
-    allow_remote: bool = False,
+    http_allow_remote: bool = False,
     log_format: str = "auto",
     rescan: float = 5.0,
     poll: bool = False,
@@ -329,7 +331,7 @@ def watch_command(
         if http:
             from guardians.http import parse_address
 
-            address = parse_address(http, allow_remote=allow_remote)
+            address = parse_address(http, allow_remote=http_allow_remote)
     except (UsageError, ValueError) as exc:
         log.error("usage_error", error=str(exc))
         return EXIT_USAGE
@@ -354,8 +356,7 @@ def _limits_hint(exc: OSError) -> str:
 
     if exc.errno in (errno.ENOSPC, errno.EMFILE):
         return (
-            "inotify limits reached: raise fs.inotify.max_user_watches / max_user_instances "
-            "(sysctl) or run with --poll"
+            "inotify limits reached: raise fs.inotify.max_user_watches / max_user_instances (sysctl) or run with --poll"
         )
     return "check that the root exists and is readable; on NFS/CIFS use --poll"
 

@@ -390,11 +390,7 @@ def _is_empty_body(func: ast.FunctionDef) -> bool:
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue
-        if (
-            isinstance(stmt, ast.Raise)
-            and stmt.exc is not None
-            and "NotImplementedError" in ast.unparse(stmt.exc)
-        ):
+        if isinstance(stmt, ast.Raise) and stmt.exc is not None and "NotImplementedError" in ast.unparse(stmt.exc):
             continue
         return False
     return True

@@ -159,10 +159,7 @@ def is_rollback_file(path: PurePath) -> bool:
     name = path.name.lower()
     if not name.endswith(".sql"):
         return False
-    return (
-        name.endswith((".down.sql", "_down.sql", ".rollback.sql", ".undo.sql"))
-        or path.parent.name.lower() == "down"
-    )
+    return name.endswith((".down.sql", "_down.sql", ".rollback.sql", ".undo.sql")) or path.parent.name.lower() == "down"
 
 
 def rollback_candidates(path: PurePath) -> list[PurePath]:
@@ -293,8 +290,8 @@ def analyze_text(
             raws, rollback, transactional = [raw], False, True
             directives, bad = [], []
         else:
-            tr: Translation = alembic.translate(text, tree) if kind == "alembic" else django.translate(
-                text, tree, display_path
+            tr: Translation = (
+                alembic.translate(text, tree) if kind == "alembic" else django.translate(text, tree, display_path)
             )
             raws = list(tr.statements)
             rollback = tr.has_rollback
@@ -431,4 +428,3 @@ def analyze_paths(
         everything.extend(report.findings)
         everything.extend(report.suppressed)
     return MigrationReport(tuple(reports), classify_risk(everything), is_destructive(everything))
-

@@ -174,10 +174,10 @@ def _operation(ctx: _Ctx, call: ast.Call) -> None:  # noqa: C901 - one branch pe
         _sql(ctx, call, op, [f"ALTER TABLE {quote(old)} RENAME TO {quote(new)}"])
     elif op in ("AddField", "AlterField"):
         table = quote(ctx.table(arg(call, 0, "model_name")))
-        field = arg(call, 2, "field")
-        if field is None or last(field) == "ManyToManyField":
+        field_expr = arg(call, 2, "field")
+        if field_expr is None or last(field_expr) == "ManyToManyField":
             return
-        column, extra, definition = _field_sql(name_of(arg(call, 1, "name")), field, adding=op == "AddField")
+        column, extra, definition = _field_sql(name_of(arg(call, 1, "name")), field_expr, adding=op == "AddField")
         if op == "AddField":
             _sql(ctx, call, op, [f"ALTER TABLE {table} ADD COLUMN {definition}"])
             _sql(ctx, call, op, [e.format(table=table) for e in extra])
@@ -208,9 +208,9 @@ def _operation(ctx: _Ctx, call: ast.Call) -> None:  # noqa: C901 - one branch pe
         groups = together.elts if isinstance(together, ast.Set | ast.List | ast.Tuple) else []
         for i, group in enumerate(groups):
             if isinstance(group, ast.Tuple | ast.List):
-                cols = ", ".join(quote(name_of(c)) for c in group.elts)
+                together_cols = ", ".join(quote(name_of(c)) for c in group.elts)
                 name = quote(f"{table}_uniq_{i}")
-                _sql(ctx, call, op, [f"ALTER TABLE {quote(table)} ADD CONSTRAINT {name} UNIQUE ({cols})"])
+                _sql(ctx, call, op, [f"ALTER TABLE {quote(table)} ADD CONSTRAINT {name} UNIQUE ({together_cols})"])
     elif op == "RunSQL":
         _run_sql(ctx, call)
     elif op == "RunPython":
@@ -219,9 +219,7 @@ def _operation(ctx: _Ctx, call: ast.Call) -> None:  # noqa: C901 - one branch pe
         ctx.irreversible |= not reversible
         text = segment(ctx.src, call)
         ctx.out.append(
-            RawStatement(
-                RUN_PYTHON, {"reversible": reversible}, text, call.lineno, call.col_offset + 1, call.lineno
-            )
+            RawStatement(RUN_PYTHON, {"reversible": reversible}, text, call.lineno, call.col_offset + 1, call.lineno)
         )
 
 
@@ -234,11 +232,7 @@ def _add_constraint(ctx: _Ctx, call: ast.Call) -> None:
     kind = last(con.func)
     if kind == "UniqueConstraint":
         fields = kwarg(con, "fields")
-        cols = (
-            ", ".join(quote(name_of(c)) for c in fields.elts)
-            if isinstance(fields, ast.List | ast.Tuple)
-            else ""
-        )
+        cols = ", ".join(quote(name_of(c)) for c in fields.elts) if isinstance(fields, ast.List | ast.Tuple) else ""
         sql = f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE ({cols or quote('?')})"
     elif kind == "CheckConstraint":
         sql = f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (true)"
@@ -255,8 +249,8 @@ def _run_sql(ctx: _Ctx, call: ast.Call) -> None:
             items.append(elt.elts[0] if isinstance(elt, ast.Tuple | ast.List) and elt.elts else elt)
     elif sql is not None:
         items.append(sql)
-    for item in items:
-        parsed = embedded_sql(item, ctx.src, call, "RunSQL")
+    for item_expr in items:
+        parsed = embedded_sql(item_expr, ctx.src, call, "RunSQL")
         if parsed is not None:
             ctx.out.extend(parsed)
     reverse = arg(call, 1, "reverse_sql")

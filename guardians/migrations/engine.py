@@ -47,9 +47,7 @@ def _timeout_value(node: dict[str, Any]) -> bool:
             return bool(const["ival"].get("ival", 0))
         if "sval" in const:
             value = str(const["sval"].get("sval", "")).strip()
-            return (
-                value not in ("", "0") and not value.startswith("0 ") and value.lower() not in {"0ms", "0s"}
-            )
+            return value not in ("", "0") and not value.startswith("0 ") and value.lower() not in {"0ms", "0s"}
         if "fval" in const:
             return float(const["fval"].get("fval", "0") or 0) != 0.0
     return False
@@ -78,6 +76,14 @@ class _State:
         self.pending_checks: dict[str, tuple[str, str]] = {}
 
     def update(self, kind: str, node: dict[str, Any], table: str | None) -> None:
+        if kind == "VariableSetStmt":
+            self._set(node)
+        elif kind == "AlterTableStmt" and table:
+            self._alter(node, table)
+        else:
+            self._objects(kind, node, table)
+
+    def _objects(self, kind: str, node: dict[str, Any], table: str | None) -> None:
         if kind == "CreateStmt" and table:
             self.new_tables = self.new_tables | {table}
         elif kind == "CreateTableAsStmt":
@@ -93,16 +99,17 @@ class _State:
         elif kind == "RenameStmt" and node.get("renameType") == "OBJECT_TABLE":
             if table in self.new_tables and node.get("newname"):
                 self.new_tables = (self.new_tables - {table}) | {node["newname"]}
-        elif kind == "VariableSetStmt" and node.get("name") in _TIMEOUT_NAMES:
-            on = node.get("kind") == "VAR_SET_VALUE" and _timeout_value(node)
-            if node.get("is_local"):
-                self.local_timeout = on
-            else:
-                self.session_timeout = on
-                if not on:
-                    self.local_timeout = False
-        elif kind == "AlterTableStmt" and table:
-            self._alter(node, table)
+
+    def _set(self, node: dict[str, Any]) -> None:
+        if node.get("name") not in _TIMEOUT_NAMES:
+            return
+        on = node.get("kind") == "VAR_SET_VALUE" and _timeout_value(node)
+        if node.get("is_local"):
+            self.local_timeout = on
+        else:
+            self.session_timeout = on
+            if not on:
+                self.local_timeout = False
 
     def _alter(self, node: dict[str, Any], table: str) -> None:
         for cmd in n.alter_cmds(node):
@@ -122,9 +129,7 @@ class _State:
                     self.proven = self.proven | {pair}
 
 
-def build_statements(
-    raws: Iterable[RawStatement], *, file: str, dialect: str, transactional: bool
-) -> list[Statement]:
+def build_statements(raws: Iterable[RawStatement], *, file: str, dialect: str, transactional: bool) -> list[Statement]:
     """First pass: attach file context to every statement."""
     st = _State()
     out: list[Statement] = []
@@ -185,26 +190,28 @@ def run_rules(statements: Iterable[Statement], dialect: str) -> list[tuple[Findi
     for stmt in statements:
         kind = stmt.node_type
         node = stmt.node
-        anchor = stmt.anchor_line
-        for rule in table.get(kind, ()):
-            for finding in rule.check(stmt, node):
-                out.append((finding, anchor))
+        _emit(table.get(kind, ()), stmt, node, out)
         if kind == "AlterTableStmt":
             for cmd in n.alter_cmds(node):
-                for rule in table.get(cmd.get("subtype", ""), ()):
-                    for finding in rule.check(stmt, cmd):
-                        out.append((finding, anchor))
-                if coldef_rules:
-                    coldef = n.cmd_def(cmd, "ColumnDef")
-                    if coldef is not None:
-                        if "colname" not in coldef and cmd.get("name"):
-                            coldef = {**coldef, "_column": cmd["name"]}
-                        for rule in coldef_rules:
-                            for finding in rule.check(stmt, coldef):
-                                out.append((finding, anchor))
+                _emit(table.get(cmd.get("subtype", ""), ()), stmt, cmd, out)
+                coldef = n.cmd_def(cmd, "ColumnDef") if coldef_rules else None
+                if coldef is not None:
+                    if "colname" not in coldef and cmd.get("name"):
+                        coldef = {**coldef, "_column": cmd["name"]}
+                    _emit(coldef_rules, stmt, coldef, out)
         elif kind == "CreateStmt" and coldef_rules:
             for coldef in n.column_defs(node):
-                for rule in coldef_rules:
-                    for finding in rule.check(stmt, coldef):
-                        out.append((finding, anchor))
+                _emit(coldef_rules, stmt, coldef, out)
     return out
+
+
+def _emit(
+    rules: tuple[type[MigrationRule], ...],
+    stmt: Statement,
+    node: dict[str, Any],
+    out: list[tuple[Finding, int | None]],
+) -> None:
+    anchor = stmt.anchor_line
+    for rule in rules:
+        for finding in rule.check(stmt, node):
+            out.append((finding, anchor))

@@ -161,10 +161,8 @@ def cmd_def(cmd: Node, key: str) -> Node | None:
 
 
 def is_concurrent_reindex(node: Node) -> bool:
-    for param in node.get("params") or ():
-        if (param.get("DefElem") or {}).get("defname") == "concurrently":
-            return True
-    return False
+    params = node.get("params") or ()
+    return any((param.get("DefElem") or {}).get("defname") == "concurrently" for param in params)
 
 
 def not_null_check_column(con: Node) -> str | None:

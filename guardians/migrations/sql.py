@@ -45,13 +45,11 @@ class _Source:
 
     def skip_blank(self, pos: int) -> int:
         """First offset at or after ``pos`` that is not whitespace or a comment."""
-        if self.ascii:
-            assert isinstance(self.data, str)
+        if isinstance(self.data, str):
             m = _SKIP_STR.match(self.data, pos)
-        else:
-            assert isinstance(self.data, bytes)
-            m = _SKIP_BYTES.match(self.data, pos)
-        return m.end() if m else pos
+            return m.end() if m else pos
+        mb = _SKIP_BYTES.match(self.data, pos)
+        return mb.end() if mb else pos
 
     def slice(self, start: int, end: int) -> str:
         chunk = self.data[start:end]
@@ -176,13 +174,9 @@ def _parse_pieces(
         except pgparse.PGQueryError as exc:
             message = str(getattr(exc, "message", "") or exc)
             position = int(getattr(exc, "position", 0) or 0)
-            out.append(
-                _error(src, start, message, position, first_line, first_column, anchor_line, origin, end)
-            )
+            out.append(_error(src, start, message, position, first_line, first_column, anchor_line, origin, end))
             continue
-        out.extend(
-            _convert(parsed, src, start, end, first_line, first_column, anchor_line, autocommit, origin)
-        )
+        out.extend(_convert(parsed, src, start, end, first_line, first_column, anchor_line, autocommit, origin))
     return out
 
 
@@ -194,53 +188,62 @@ def split_statements(data: str | bytes) -> list[tuple[int, int]]:
     (offsets are then byte offsets, like libpg_query's).
     """
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
-    is_bytes = isinstance(data, bytes)
     pieces: list[tuple[int, int]] = []
     i = 0
     start = 0
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch == "'" or ch == '"':
-            j = text.find(ch, i + 1)
-            while j != -1 and j + 1 < n and text[j + 1] == ch:
-                j = text.find(ch, j + 2)
-            i = n if j == -1 else j + 1
-        elif ch == "-" and text.startswith("--", i):
-            j = text.find("\n", i)
-            i = n if j == -1 else j + 1
-        elif ch == "/" and text.startswith("/*", i):
-            depth = 1
-            i += 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth += 1
-                    i += 2
-                elif text.startswith("*/", i):
-                    depth -= 1
-                    i += 2
-                else:
-                    i += 1
-        elif ch == "$":
-            m = _DOLLAR_TAG.match(text, i)
-            if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
-                j = text.find(m.group(0), m.end())
-                i = n if j == -1 else j + len(m.group(0))
-            else:
-                i += 1
-        elif ch == ";":
+        if ch == ";":
             pieces.append((start, i))
+            start = i + 1
             i += 1
-            start = i
         else:
-            i += 1
+            i = _skip_token(text, i, ch)
     if start < n:
         pieces.append((start, n))
-    if not is_bytes:
+    if not isinstance(data, bytes):
         return pieces
-    # convert character offsets to byte offsets
     out: list[tuple[int, int]] = []
     for a, b in pieces:
         ba = len(text[:a].encode("utf-8"))
         out.append((ba, ba + len(text[a:b].encode("utf-8"))))
     return out
+
+
+def _skip_token(text: str, i: int, ch: str) -> int:
+    """Offset just after the quoted string, comment or single character at ``i``."""
+    n = len(text)
+    if ch in "'\"":
+        j = text.find(ch, i + 1)
+        while j != -1 and j + 1 < n and text[j + 1] == ch:
+            j = text.find(ch, j + 2)
+        return n if j == -1 else j + 1
+    if ch == "-" and text.startswith("--", i):
+        j = text.find("\n", i)
+        return n if j == -1 else j + 1
+    if ch == "/" and text.startswith("/*", i):
+        return _skip_block_comment(text, i)
+    if ch == "$":
+        m = _DOLLAR_TAG.match(text, i)
+        if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            j = text.find(m.group(0), m.end())
+            return n if j == -1 else j + len(m.group(0))
+    return i + 1
+
+
+def _skip_block_comment(text: str, i: int) -> int:
+    depth = 0
+    n = len(text)
+    while i < n:
+        if text.startswith("/*", i):
+            depth += 1
+            i += 2
+        elif text.startswith("*/", i):
+            depth -= 1
+            i += 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    return n

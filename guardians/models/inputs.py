@@ -13,6 +13,10 @@ from pydantic import Field, model_validator
 
 from guardians.models.common import EpicId, Iteration, LooseTime, Open, ShortText
 
+# A command the generated workflow runs: no shell metacharacters, so agent
+# text can name a script but cannot smuggle in a pipeline or substitution.
+CMD_PATTERN = r"^[A-Za-z0-9_./= :-]+$"
+
 # --- plan.json -----------------------------------------------------------------
 
 
@@ -81,12 +85,12 @@ class OperationsSpec(Open):
     )
     milestone: bool = Field(default=False, description="True for a release milestone (backups kept forever).")
     deploy_command: str | None = Field(
-        default=None, max_length=500, description="Command the workflow runs to deploy; gets the stage name."
+        default=None, max_length=500, pattern=CMD_PATTERN, description="Command the workflow runs to deploy; gets the stage name."
     )
     test_command: str | None = Field(
-        default=None, max_length=500, description="Command that runs a named test."
+        default=None, max_length=500, pattern=CMD_PATTERN, description="Command that runs a named test."
     )
-    rollback_command: str | None = Field(default=None, max_length=500, description="Command that rolls back.")
+    rollback_command: str | None = Field(default=None, max_length=500, pattern=CMD_PATTERN, description="Command that rolls back.")
 
 
 class RollbackPlan(Open):

@@ -367,9 +367,7 @@ class UnboundedDml(MigrationRule):
         if node.get("whereClause") is not None or stmt.table_is_new:
             return
         verb = "UPDATE" if stmt.node_type == "UpdateStmt" else "DELETE"
-        yield cls.finding(
-            stmt, f"{verb} on {stmt.table} has no WHERE: every row is affected", subject=stmt.table
-        )
+        yield cls.finding(stmt, f"{verb} on {stmt.table} has no WHERE: every row is affected", subject=stmt.table)
 
 
 # --------------------------------------------------------------------------- MIG2xx locking
@@ -605,10 +603,8 @@ class CreateIndexNotConcurrently(MigrationRule):
     )
     safer = "CREATE INDEX CONCURRENTLY outside a transaction."
     safer_by_dialect: ClassVar[Mapping[str, str]] = {
-        "alembic": "op.create_index(..., postgresql_concurrently=True) inside "
-        "op.get_context().autocommit_block().",
-        "django": "Use AddIndexConcurrently (django.contrib.postgres.operations) in a migration with "
-        "atomic = False.",
+        "alembic": "op.create_index(..., postgresql_concurrently=True) inside op.get_context().autocommit_block().",
+        "django": "Use AddIndexConcurrently (django.contrib.postgres.operations) in a migration with atomic = False.",
     }
     keys = ("IndexStmt",)
 
@@ -643,8 +639,7 @@ class DropIndexNotConcurrently(MigrationRule):
     anchors = ("squawk: require-concurrent-index-deletion", "atlas: PG102")
     safer = "DROP INDEX CONCURRENTLY outside a transaction."
     safer_by_dialect: ClassVar[Mapping[str, str]] = {
-        "alembic": "op.drop_index(..., postgresql_concurrently=True) inside "
-        "op.get_context().autocommit_block().",
+        "alembic": "op.drop_index(..., postgresql_concurrently=True) inside op.get_context().autocommit_block().",
         "django": "Use RemoveIndexConcurrently in a migration with atomic = False.",
     }
     keys = ("DropStmt",)
@@ -655,9 +650,7 @@ class DropIndexNotConcurrently(MigrationRule):
             return
         names = [name for name in n.drop_object_names(node) if name not in stmt.new_indexes]
         if names:
-            yield cls.finding(
-                stmt, f"drops index {', '.join(names)} without CONCURRENTLY", subject=", ".join(names)
-            )
+            yield cls.finding(stmt, f"drops index {', '.join(names)} without CONCURRENTLY", subject=", ".join(names))
 
 
 class ConcurrentlyInTransaction(MigrationRule):
@@ -766,14 +759,14 @@ class ForeignKeyNotValid(MigrationRule):
                     subject=_col(stmt.table, column),
                 )
             return
-        con = _added_constraint(stmt, node, "CONSTR_FOREIGN")
-        if con is None or con.get("skip_validation"):
+        added = _added_constraint(stmt, node, "CONSTR_FOREIGN")
+        if added is None or added.get("skip_validation"):
             return
-        name = con.get("conname") or "(unnamed)"
+        name = added.get("conname") or "(unnamed)"
         yield cls.finding(
             stmt,
             f"adds foreign key {name} on {stmt.table} without NOT VALID: validation locks "
-            f"{stmt.table} and {n.relname(con.get('pktable'))} against writes",
+            f"{stmt.table} and {n.relname(added.get('pktable'))} against writes",
             subject=stmt.table,
         )
 
@@ -850,17 +843,16 @@ class UniqueWithoutIndex(MigrationRule):
             for column, _con in _column_constraints(stmt, node, "CONSTR_UNIQUE"):
                 yield cls.finding(
                     stmt,
-                    f"adds UNIQUE column {_col(stmt.table, column)}: the index is built under an "
-                    "ACCESS EXCLUSIVE lock",
+                    f"adds UNIQUE column {_col(stmt.table, column)}: the index is built under an ACCESS EXCLUSIVE lock",
                     subject=_col(stmt.table, column),
                 )
             return
-        con = _added_constraint(stmt, node, "CONSTR_UNIQUE")
-        if con is None or con.get("indexname"):
+        added = _added_constraint(stmt, node, "CONSTR_UNIQUE")
+        if added is None or added.get("indexname"):
             return
         yield cls.finding(
             stmt,
-            f"adds UNIQUE constraint {con.get('conname') or '(unnamed)'} on {stmt.table} without USING "
+            f"adds UNIQUE constraint {added.get('conname') or '(unnamed)'} on {stmt.table} without USING "
             "INDEX: the index is built under an ACCESS EXCLUSIVE lock",
             subject=stmt.table,
         )
@@ -898,8 +890,8 @@ class AddPrimaryKey(MigrationRule):
                     subject=_col(stmt.table, column),
                 )
             return
-        con = _added_constraint(stmt, node, "CONSTR_PRIMARY")
-        if con is None or con.get("indexname"):
+        added = _added_constraint(stmt, node, "CONSTR_PRIMARY")
+        if added is None or added.get("indexname"):
             return
         yield cls.finding(
             stmt,
@@ -939,9 +931,7 @@ class PreferIdentity(MigrationRule):
         kind = n.type_name(node)
         if kind in n.SERIAL_TYPES:
             column = node.get("colname")
-            yield cls.finding(
-                stmt, f"column {_col(stmt.table, column)} uses {kind}", subject=_col(stmt.table, column)
-            )
+            yield cls.finding(stmt, f"column {_col(stmt.table, column)} uses {kind}", subject=_col(stmt.table, column))
 
 
 class PreferBigintKey(MigrationRule):
