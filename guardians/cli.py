@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import IO
 from typing import Any
 
 import click
@@ -50,7 +51,7 @@ def run(root: Path, epics: tuple[str, ...]) -> None:
     """
     from guardians.run import run_pipeline
 
-    _exit(run_pipeline(root, list(epics), out=click.get_text_stream("stdout")))
+    _exit(run_pipeline(root, list(epics), out=_stdout()))
 
 
 @cli.command()
@@ -60,7 +61,7 @@ def init(root: Path, epic: str) -> None:
     """Scaffold a new epic: epic_<N>.md, artifacts/ and one inbox per agent."""
     from guardians.scaffold import init_epic
 
-    _exit(init_epic(root, epic, out=click.get_text_stream("stdout")))
+    _exit(init_epic(root, epic, out=_stdout()))
 
 
 @cli.command()
@@ -82,7 +83,7 @@ def send(root: Path, epic: str, to: str, file: Path) -> None:
     """
     from guardians.send import send_message
 
-    _exit(send_message(root, epic, to, file, out=click.get_text_stream("stdout")))
+    _exit(send_message(root, epic, to, file, out=_stdout()))
 
 
 @cli.command()
@@ -137,7 +138,7 @@ def log_cmd(
     guardians log [EPIC]          timeline of decisions and why they were taken
     guardians log verify [EPIC]   check seq and hash chain; exit 1 on the first broken line
     """
-    out = click.get_text_stream("stdout")
+    out = _stdout()
     if args and args[0] == "verify":
         from guardians.decision_log import verify_command
 
@@ -158,6 +159,25 @@ def log_cmd(
     )
 
 
+@cli.command()
+@click.option("--root", type=click.Path(path_type=Path), default=None, help="Repository root (default: .).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "junit", "sarif"]), default="text",
+              show_default=True, help="Report format; github prints workflow annotations.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
+    """Check artifacts, messages and decision logs against their schemas and each other.
+
+    Without PATHs, every epic under ROOT; PATHs may be epic folders or single files.
+    Every problem names file, line, column, JSON path, rule and a fix (codes: docs/validate.md).
+
+    \b
+    Exit codes: 0 valid (warnings allowed), 1 problems found, 2 usage error.
+    """
+    from guardians.validate import validate_command
+
+    _exit(validate_command(root, list(paths), fmt, out=click.get_text_stream("stdout")))
+
+
 @cli.group()
 def schema() -> None:
     """List, show and export the JSON Schemas of every artifact and message."""
@@ -168,7 +188,7 @@ def schema_list() -> None:
     """List schema names with their $id."""
     from guardians.schemas import list_schemas
 
-    _exit(list_schemas(out=click.get_text_stream("stdout")))
+    _exit(list_schemas(out=_stdout()))
 
 
 @schema.command("show")
@@ -177,7 +197,7 @@ def schema_show(name: str) -> None:
     """Print one schema (JSON Schema 2020-12)."""
     from guardians.schemas import show_schema
 
-    _exit(show_schema(name, out=click.get_text_stream("stdout")))
+    _exit(show_schema(name, out=_stdout()))
 
 
 @schema.command("export")
@@ -186,7 +206,7 @@ def schema_export(directory: Path) -> None:
     """Write every schema as DIRECTORY/<name>.schema.json."""
     from guardians.schemas import export_schemas
 
-    _exit(export_schemas(directory, out=click.get_text_stream("stdout")))
+    _exit(export_schemas(directory, out=_stdout()))
 
 
 @cli.command()
@@ -196,7 +216,7 @@ def explain(code: str | None, all_: bool) -> None:
     """Print the documentation of a rule CODE (e.g. MIG101, DEP101)."""
     from guardians.explain import explain_rule
 
-    _exit(explain_rule(code, all_rules=all_, out=click.get_text_stream("stdout")))
+    _exit(explain_rule(code, all_rules=all_, out=_stdout()))
 
 
 @cli.command("lint-migrations")
@@ -213,7 +233,7 @@ def lint_migrations_cmd(paths: tuple[Path, ...], fmt: str, fail_on: str) -> None
     """Check migration files or directories (SQL, Alembic, Django) with the MIG rules."""
     from guardians.migrations.lint import lint_migrations
 
-    _exit(lint_migrations(list(paths), fmt=fmt, fail_on=fail_on, out=click.get_text_stream("stdout")))
+    _exit(lint_migrations(list(paths), fmt=fmt, fail_on=fail_on, out=_stdout()))
 
 
 @cli.command()
@@ -223,7 +243,7 @@ def status(root: Path, fmt: str) -> None:
     """Board of every epic: holder, iteration, last decision, open vetoes, waiting, escalated."""
     from guardians.status import show_status
 
-    _exit(show_status(root, fmt=fmt, out=click.get_text_stream("stdout")))
+    _exit(show_status(root, fmt=fmt, out=_stdout()))
 
 
 @cli.command()
@@ -234,7 +254,12 @@ def report(root: Path, epic: str, html: Path) -> None:
     """Write one self-contained HTML page about EPIC for a tech lead (works offline)."""
     from guardians.report import write_report
 
-    _exit(write_report(root, epic, html, out=click.get_text_stream("stdout")))
+    _exit(write_report(root, epic, html, out=_stdout()))
+
+
+def _stdout() -> IO[str]:
+    # Looked up at call time so click's test runner (and redirections) apply.
+    return sys.stdout
 
 
 def _exit(code: int) -> None:

@@ -394,8 +394,10 @@ def _apply(epic: Epic, log: DecisionLog, journal: dict[str, Any]) -> None:
 
 
 def _inside(epic: Epic, rel: str) -> Path:
-    path = (epic.root / rel).resolve()
-    if not path.is_relative_to(epic.consensus.resolve()):
+    # Resolve the folder, not the file: a message may itself be a symlink
+    # that we are moving to rejected/ without following it.
+    path = (epic.root / rel).parent.resolve()
+    if ".." in Path(rel).parts or not path.is_relative_to(epic.consensus.resolve()):
         raise InputError(Location(rel), "path escapes the epic folder")
     return epic.root / rel
 

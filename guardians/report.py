@@ -25,6 +25,7 @@ from guardians.timeline import Row, Step, diagram_steps, iter_rows, mermaid_line
 
 MAX_ROWS = 2000  # newest timeline entries shown
 MAX_STEPS = 300  # newest diagram steps drawn
+MAX_EARLIER = 10  # older decisions with findings shown per guardian
 TEXT_LIMIT = 200_000  # characters of runbook / cicd shown
 
 LANE_GAP = 150
@@ -177,6 +178,7 @@ class GuardianView:
     latest: Row | None
     vetoes: int
     decisions: int
+    earlier: list[Row]  # older decisions of this guardian that had findings, newest first
 
 
 def build_context(epic: Epic) -> dict[str, Any]:
@@ -187,16 +189,23 @@ def build_context(epic: Epic) -> dict[str, Any]:
     latest: dict[str, Row] = {}
     vetoes: dict[str, int] = {}
     counts: dict[str, int] = {}
+    earlier: dict[str, deque[Row]] = {g: deque(maxlen=MAX_EARLIER) for g in GUARDIANS}
     total = 0
     for row in iter_rows(epic):
         total += 1
         rows.append(row)
         counts[row.agent] = counts.get(row.agent, 0) + 1
         if row.decision != "reject" or row.agent not in latest:
+            previous = latest.get(row.agent)
+            if previous is not None and previous.findings and row.agent in earlier:
+                earlier[row.agent].append(previous)
             latest[row.agent] = row
         if row.decision in ("veto", "escalate"):
             vetoes[row.agent] = vetoes.get(row.agent, 0) + 1
-    guardians = [GuardianView(g, latest.get(g), vetoes.get(g, 0), counts.get(g, 0)) for g in GUARDIANS]
+    guardians = [
+        GuardianView(g, latest.get(g), vetoes.get(g, 0), counts.get(g, 0), list(reversed(earlier[g])))
+        for g in GUARDIANS
+    ]
     return {
         "epic_id": epic.epic_id,
         "generated": stamp(),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import IO, Any
+from typing import IO, Any, TextIO, cast
 
 FORMATS = ("auto", "console", "json")
 
@@ -36,7 +36,7 @@ def make_logger(fmt: str = "auto", stream: IO[str] | None = None, level: int = l
     else:
         processors.append(structlog.dev.ConsoleRenderer(colors=_isatty(out)))
     return structlog.wrap_logger(
-        structlog.PrintLogger(out),
+        structlog.PrintLogger(cast(TextIO, out)),
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=False,

@@ -47,7 +47,22 @@ def validate_data(name: str, data: Any) -> list[SchemaProblem]:
     return [_problem(e) for e in errors] or [SchemaProblem("$", "does not match the schema", "schema")]
 
 
+def _deepest(error: Any) -> Any:
+    """For anyOf/oneOf, the sub-error that got furthest into the instance.
+
+    A nullable object is ``anyOf: [{$ref}, {type: null}]``; the useful message
+    is the one inside the object, not "is not valid under any of the given schemas".
+    """
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        candidates = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
+        if not candidates:
+            break
+        error = max(candidates, key=lambda e: (len(e.absolute_path), -len(e.absolute_schema_path)))
+    return error
+
+
 def _problem(error: Any) -> SchemaProblem:
+    error = _deepest(error)
     path = _json_path(list(error.absolute_path))
     keyword = str(error.validator)
     message = str(error.message)

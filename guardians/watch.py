@@ -339,6 +339,7 @@ def watch_command(
     source = WatchdogSource(root, poll=poll)
     metrics = Metrics()
     watcher = Watcher(root, source, stop, config=config, logger=log, metrics=metrics)
+    _warm_up(log)
     try:
         source.start()
     except OSError as exc:
@@ -349,6 +350,21 @@ def watch_command(
             return watcher.run()
     finally:
         source.stop()
+
+
+def _warm_up(log: Any) -> None:
+    """Import and compile what the first decision needs, so it is not slower than the rest."""
+    import importlib
+
+    from guardians.layout import GUARDIANS
+    from guardians.validation import validate_data
+
+    validate_data("message", {})
+    for name in GUARDIANS:
+        try:
+            importlib.import_module(f"guardians.agents.{name}")
+        except Exception as exc:  # reported again, per epic, when a message needs it
+            log.warning("guardian_unavailable", agent=name, error=f"{type(exc).__name__}: {exc}")
 
 
 def _limits_hint(exc: OSError) -> str:

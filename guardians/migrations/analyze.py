@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ast
 import errno
+import gc
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -234,6 +236,20 @@ def _file_error(display_path: str, message: str, line: int = 1, kind: str = "unk
     return FileReport(display_path, kind, findings, (), 0, False)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The parser returns large trees of small dicts; pausing the cyclic GC
+    while they are alive avoids repeated full scans (about 2x faster).
+    Nothing created during analysis relies on cycle collection."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def analyze_text(
     text: str,
     display_path: str,
@@ -250,6 +266,17 @@ def analyze_text(
     Django, rollback is judged from the file itself. ``suppressions`` maps
     rule codes to approval reasons (per-epic waivers).
     """
+    with _gc_paused():
+        return _analyze_text(text, display_path, kind, has_rollback, suppressions)
+
+
+def _analyze_text(
+    text: str,
+    display_path: str,
+    kind: str | None,
+    has_rollback: bool | None,
+    suppressions: Mapping[str, str],
+) -> FileReport:
     kind = kind or detect_kind(text, display_path)
     if kind not in KINDS:
         return _file_error(
@@ -312,9 +339,22 @@ def analyze_text(
     stmts = build_statements(raws, file=display_path, dialect=kind, transactional=transactional)
     pairs = run_rules(stmts, kind)
     kept, suppressed = apply_suppressions(pairs, directives, suppressions, unsuppressible=UNSUPPRESSIBLE_CODES)
+    kept = _dedupe(kept)
     kept.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
     count = sum(1 for r in raws if r.node_type not in _NOT_STATEMENTS)
     return FileReport(display_path, kind, tuple(kept), tuple(suppressed), count, rollback)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One framework call can expand to several statements with the same finding."""
+    seen: set[tuple[str, int | None, str]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.code, f.line, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _display(path: Path, root: Path | None) -> str:

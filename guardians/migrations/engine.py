@@ -96,9 +96,13 @@ class _State:
             dropped = set(n.drop_object_names(node))
             if dropped & self.new_tables:
                 self.new_tables = self.new_tables - dropped
-        elif kind == "RenameStmt" and node.get("renameType") == "OBJECT_TABLE":
-            if table in self.new_tables and node.get("newname"):
-                self.new_tables = (self.new_tables - {table}) | {node["newname"]}
+        elif (
+            kind == "RenameStmt"
+            and node.get("renameType") == "OBJECT_TABLE"
+            and table in self.new_tables
+            and node.get("newname")
+        ):
+            self.new_tables = (self.new_tables - {table}) | {node["newname"]}
 
     def _set(self, node: dict[str, Any]) -> None:
         if node.get("name") not in _TIMEOUT_NAMES:
@@ -134,6 +138,7 @@ def build_statements(raws: Iterable[RawStatement], *, file: str, dialect: str, t
     st = _State()
     out: list[Statement] = []
     locked_tx: set[int] = set()
+    unguarded: list[Statement] = []
     for raw in raws:
         kind = raw.node_type
         node = raw.node
@@ -167,10 +172,16 @@ def build_statements(raws: Iterable[RawStatement], *, file: str, dialect: str, t
             raw.anchor_line,
             st.tx_id if in_tx else -1,
         )
-        if in_tx and n.takes_table_lock(kind, node, st.new_tables):
-            locked_tx.add(st.tx_id)
+        if n.takes_table_lock(kind, node, st.new_tables):
+            if in_tx:
+                locked_tx.add(st.tx_id)
+            if not stmt.timeout_set:
+                unguarded.append(stmt)
         out.append(stmt)
         st.update(kind, node, table)
+    if unguarded:
+        # reported once per file, on the first such statement
+        unguarded[0].extra["unguarded_locks"] = len(unguarded)
     if locked_tx:
         for stmt in out:
             if stmt.tx_id in locked_tx:

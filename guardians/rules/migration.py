@@ -1113,7 +1113,8 @@ class LockTimeoutMissing(MigrationRule):
     migration fail fast instead, so it can simply be retried.
 
     Fix: start the migration with ``SET lock_timeout = '5s'`` (or SET LOCAL
-    inside the transaction) and retry on timeout. Timeouts configured outside
+    inside the transaction) and retry on timeout. Reported once per file, on
+    the first unprotected statement. Timeouts configured outside
     the file (Alembic env.py, database settings) are not visible: suppress
     with a reason in that case.
     """
@@ -1135,12 +1136,14 @@ class LockTimeoutMissing(MigrationRule):
 
     @classmethod
     def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
-        if stmt.timeout_set or not n.takes_table_lock(stmt.node_type, node, stmt.new_tables):
+        count = stmt.extra.get("unguarded_locks")
+        if not count:
             return
+        later = f" (and {count - 1} later statement(s))" if count > 1 else ""
         yield cls.finding(
             stmt,
-            "takes a table lock with no lock_timeout set: it can queue every query on the table "
-            "behind a long-running one",
+            f"takes a table lock with no lock_timeout set{later}: a lock wait can queue every query on "
+            "the table behind a long-running one",
             subject=stmt.table,
         )
 
