@@ -19,24 +19,34 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _write_temp(directory: Path, name: str, data: bytes, mode: int) -> str:
+    """Durably write ``data`` to a new temp file in ``directory``; return its path.
+
+    On any failure the descriptor is closed and the temp file removed.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    try:
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` atomically and durably."""
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fchmod(fd, mode)
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    os.close(fd)
+    tmp = _write_temp(directory, path.name, data, mode)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -58,12 +68,8 @@ def create_exclusive(path: Path, data: bytes) -> bool:
     """
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = _write_temp(directory, path.name, data, 0o644)
     try:
-        os.write(fd, data)
-        os.fchmod(fd, 0o644)
-        os.fsync(fd)
-        os.close(fd)
         try:
             os.link(tmp, path)
         except FileExistsError:

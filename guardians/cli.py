@@ -23,7 +23,20 @@ ROOT_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """Maps the GuardianError family to its exit code in one place, for every command."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from guardians.errors import GuardianError
+
+        try:
+            return super().invoke(ctx)
+        except GuardianError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="guardians")
 def cli() -> None:
     """Deterministic guardians for a multi-agent consensus pipeline.
@@ -161,8 +174,14 @@ def log_cmd(
 
 @cli.command()
 @click.option("--root", type=click.Path(path_type=Path), default=None, help="Repository root (default: .).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "junit", "sarif"]), default="text",
-              show_default=True, help="Report format; github prints workflow annotations.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", "junit", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format; github prints workflow annotations.",
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
     """Check artifacts, messages and decision logs against their schemas and each other.
@@ -175,7 +194,7 @@ def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
     """
     from guardians.validate import validate_command
 
-    _exit(validate_command(root, list(paths), fmt, out=click.get_text_stream("stdout")))
+    _exit(validate_command(root, list(paths), fmt, out=sys.stdout))
 
 
 @cli.group()

@@ -206,10 +206,19 @@ def _good_prefix_length(path: Path, size: int) -> int:
         tail = fh.read()
     last_nl = tail.rfind(b"\n")
     if last_nl == -1:
-        return data_tail_start if data_tail_start else 0
+        if data_tail_start:
+            # No entry is longer than MAX_LINE, so one interrupted append cannot
+            # leave this much; cutting inside it would glue the next entry to garbage.
+            raise LogCorruptError(
+                f"decision log ends with more than {len(tail)} bytes without a line break; refusing to repair"
+            )
+        return 0
     complete_end = data_tail_start + last_nl + 1
     # Is the last complete line itself garbage (e.g. a line of NULs)?
     prev_nl = tail.rfind(b"\n", 0, last_nl)
+    if prev_nl == -1 and data_tail_start:
+        # The last complete line starts before the window: it is not one of ours.
+        raise LogCorruptError("decision log's last line is longer than any entry; refusing to repair")
     last_line = tail[prev_nl + 1 : last_nl + 1]
     try:
         json.loads(last_line)

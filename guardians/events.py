@@ -19,8 +19,8 @@ Which events count (paths relative to ``<root>/docs/specs``):
 * directories created or moved in at most five levels deep (a new epic, a
   new inbox): files may have landed before the watch on them existed.
 
-If the observer thread (or one of its emitter threads) dies, ``alive()``
-turns False and the watcher exits with status 3 so that a supervisor
+If the observer thread, one of its emitter threads or watchdog's shared
+inotify reader thread dies, ``alive()`` turns False and the watcher exits with status 3 so that a supervisor
 restarts it; the restart drains everything (see docs/watch.md).
 """
 
@@ -189,6 +189,19 @@ class _OverflowHook(logging.Handler):
 _WATCHDOG_LOGGERS = ("watchdog.observers.inotify_c", "watchdog.observers.inotify")
 
 
+def _inotify_reader_alive() -> bool:
+    """watchdog 7 reads inotify in one shared thread per process (``InotifyFD``),
+    separate from the observer and emitter threads. If it dies, events stop
+    while every other thread looks healthy, and the dead instance is reused by
+    any new observer - only a new process recovers."""
+    try:
+        from watchdog.observers.inotify_c import InotifyFD
+    except ImportError:  # not Linux, or another watchdog layout
+        return True
+    reader = getattr(InotifyFD, "_instance", None)
+    return reader is None or bool(reader.is_alive())
+
+
 class WatchdogSource:
     """Hints from a watchdog observer on ``<root>/docs/specs`` (recursive).
 
@@ -243,7 +256,9 @@ class WatchdogSource:
         observer = self._observer
         if observer is None or not observer.is_alive():
             return False
-        return all(emitter.is_alive() for emitter in list(observer.emitters))
+        if not all(emitter.is_alive() for emitter in list(observer.emitters)):
+            return False
+        return self.poll or _inotify_reader_alive()
 
     def take(self, timeout: float) -> Hints:
         return self.queue.take(timeout)

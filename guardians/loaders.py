@@ -15,6 +15,7 @@ ValueError or MemoryError escape. The defences, and why:
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -35,7 +36,7 @@ def read_bounded(path: Path, *, display: str | None = None, max_bytes: int = MAX
     except FileNotFoundError:
         raise InputError(Location(name), "file not found") from None
     except OSError as exc:
-        reason = "is a symbolic link (refused)" if exc.errno == 40 else exc.strerror
+        reason = "is a symbolic link (refused)" if exc.errno == errno.ELOOP else exc.strerror
         raise InputError(Location(name), f"cannot open: {reason}") from None
     try:
         info = os.fstat(fd)
@@ -119,20 +120,28 @@ def load_json_text(text: str, name: str) -> Any:
     except ValueError as exc:  # e.g. integer string conversion limit
         raise InputError(Location(name), f"invalid JSON: {exc}") from None
     check_depth(value, name)
+    # json turns out-of-range floats such as 1e400 into inf without calling
+    # parse_constant, and accepts integers of up to 4300 digits.
+    _check_plain(value, name)
     return value
 
 
 def check_depth(value: Any, name: str, limit: int = MAX_DEPTH) -> None:
+    """Reject more than ``limit`` nested objects/arrays (scalars add no level).
+
+    Counts the same way as the YAML event scan, so both formats accept
+    exactly ``limit`` levels of collections.
+    """
     # Iterative, so a deep document cannot blow the Python stack here.
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
         if depth > limit:
             raise InputError(Location(name), f"nesting deeper than {limit} levels")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((v, depth + 1) for v in children)
 
 
 # --- YAML ------------------------------------------------------------------------
@@ -252,8 +261,8 @@ def _check_plain(value: Any, name: str) -> None:
             stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
         elif isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
             raise InputError(Location(name, path), "NaN and Infinity are not allowed")
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > 2**63:
-            raise InputError(Location(name, path), "integer out of range")
+        elif isinstance(node, int) and not isinstance(node, bool) and not -(2**63) <= node < 2**63:
+            raise InputError(Location(name, path), "integer out of range (must fit in 64 bits)")
         elif not isinstance(node, str | int | float | bool | type(None)):
             raise InputError(Location(name, path), f"value of type {type(node).__name__} is not allowed")
 

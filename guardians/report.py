@@ -92,8 +92,16 @@ def svg_diagram(epic: Epic) -> SvgDiagram:
         color, dashed = STYLES.get(step.kind, STYLES["note"])
         room = 22 if x1 == x2 else max(18, abs(x2 - x1) // 7)
         items.append(
-            SvgItem(step.kind, x1, x2, FIRST_Y + k * STEP_GAP, plain(step.label, room), plain(step.label, 500),
-                    color, dashed)
+            SvgItem(
+                step.kind,
+                x1,
+                x2,
+                FIRST_Y + k * STEP_GAP,
+                plain(step.label, room),
+                plain(step.label, 500),
+                color,
+                dashed,
+            )
         )
     height = FIRST_Y + max(len(items), 1) * STEP_GAP + 10
     width = 2 * MARGIN + (len(lanes) - 1) * LANE_GAP

@@ -143,7 +143,7 @@ class GithubReporter(Reporter):
                 props.append(f"line={p.line}")
                 if p.column is not None:
                     props.append(f"col={p.column}")
-            props.append(f"title={_gh_prop(f'{p.code} {p.rule}')}")
+            props.append(f"title={_gh_prop(f'{p.code} {p.title}')}")
             message = f"{p.message} at {p.json_path}. Fix: {p.fix}"
             level = "error" if p.severity == "error" else "warning"
             self.out.write(f"::{level} {','.join(props)}::{_gh_data(message)}\n")

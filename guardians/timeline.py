@@ -216,9 +216,7 @@ class Filters:
     iteration: int | None = None
 
     @classmethod
-    def build(
-        cls, agent: str | None, decision: str | None, since: str | None, iteration: int | None
-    ) -> Filters:
+    def build(cls, agent: str | None, decision: str | None, since: str | None, iteration: int | None) -> Filters:
         if agent is not None:
             check_agent(agent)
         if decision is not None and decision not in DECISIONS:

@@ -108,7 +108,14 @@ class Problem:
 
     @property
     def rule(self) -> str:
-        return self.keyword or CODES.get(self.code, ("", ""))[0]
+        """The schema keyword or cross-file rule that failed."""
+        return self.keyword or self.title
+
+    @property
+    def title(self) -> str:
+        """Short title of the code, with the schema keyword for VAL001."""
+        title = CODES.get(self.code, (self.code, ""))[0]
+        return f"{title}: {self.keyword}" if self.code == "VAL001" and self.keyword else title
 
 
 @dataclass
@@ -302,6 +309,7 @@ def _refine(error: Any) -> tuple[list[Any], str]:
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [k for k in error.validator_value if k not in error.instance]
         if missing:
+            parts.append(missing[0])
             message = f"required property {missing[0]!r} is missing"
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
@@ -317,10 +325,8 @@ def _refine(error: Any) -> tuple[list[Any], str]:
 def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) -> str:
     see = f"see `guardians schema show {schema_name}`"
     value = getattr(error, "validator_value", None)
-    if keyword == "required" and error is not None:
-        missing = [k for k in value if isinstance(error.instance, dict) and k not in error.instance]
-        name = missing[0] if missing else "the property"
-        return f"add {name!r} at {path}; {see}"
+    if keyword == "required":
+        return f"add the missing property {path}; {see}"
     if keyword == "additionalProperties":
         return f"remove the property at {path} or correct its spelling; {see}"
     if keyword == "enum":
@@ -389,6 +395,7 @@ class EpicChecker:
         self.seen: dict[str, set[str]] = {}  # output path -> sha256 of what we read there
         self.migrations: list[tuple[str, int]] = []
         self.inboxes: set[str] = set()
+        self.cross_file = True  # False when checking one file named on the command line
 
     def rel(self, *parts: str) -> str:
         return "/".join((self.base, "consensus", *parts))
@@ -498,7 +505,7 @@ class EpicChecker:
         original = self.rel("messages", "inbox", agent, _original_name(name))
         display = self.display(rel)
         self.report.files.append(display)
-        if name.startswith("veto_") and original not in self.index.all_outputs:
+        if self.cross_file and name.startswith("veto_") and original not in self.index.all_outputs:
             self.add(Problem(display, "VAL111", "veto file has no decision log entry listing it in `outputs`",
                              CODES["VAL111"][1], keyword="veto-logged"))
         data, problem = read_file(path, display)
@@ -794,6 +801,7 @@ def check_single(path: Path, display: str, report: EpicReport) -> None:
     if located is not None and in_inbox:
         root, epic_id = located
         checker = EpicChecker(root, epic_id, lambda rel: display)
+        checker.cross_file = False
         checker.inboxes = {e.name for e in _scan(checker.consensus / "messages" / "inbox") if _is_dir(e)}
         inbox_parts = parts[parts.index("inbox") + 1 :]
         sub = inbox_parts[1] if len(inbox_parts) == 3 else None

@@ -335,6 +335,11 @@ def watch_command(
     except (UsageError, ValueError) as exc:
         log.error("usage_error", error=str(exc))
         return EXIT_USAGE
+    import warnings
+
+    # watchdog warns when fast directory creation makes it add a watch twice;
+    # it is harmless, and as an exception (-W error) it would kill its reader.
+    warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
     stop = threading.Event()
     source = WatchdogSource(root, poll=poll)
     metrics = Metrics()

@@ -29,6 +29,10 @@ from guardians.pipeline import EpicResult, process_epic
 from guardians.service_log import make_logger
 from guardians.watch import EXIT_WATCH_FAILED, WatchConfig, Watcher, watch_command
 
+# watchdog 7 warns (RuntimeWarning) when a directory created quickly gets its watch
+# added twice; under filterwarnings=error that warning would kill its reader thread.
+pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
+
 # -- helpers ---------------------------------------------------------------------------
 
 
