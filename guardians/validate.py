@@ -42,8 +42,8 @@ CODES: dict[str, tuple[str, str]] = {
     "VAL101": ("hash chain broken", "A log line was edited, removed or reordered; restore the log from git, "
                "never edit it by hand."),
     "VAL102": ("seq gap", "A log line is missing or duplicated; restore the log from git."),
-    "VAL103": ("iteration went backwards", "Log entries must carry non-decreasing iterations; restore the log "
-               "or resend the handoff with the current iteration."),
+    "VAL103": ("iteration went backwards", "Each agent's log entries must carry non-decreasing iterations; "
+               "restore the log, or resend the handoff with the current iteration."),
     "VAL104": ("torn log tail", "The last log line has no newline (interrupted write); run `guardians run` to "
                "repair it."),
     "VAL105": ("log entry for another epic", "Move the entry's decision to the log of the epic it names."),
@@ -664,7 +664,7 @@ def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index:
 class _LogState:
     head: str
     seq: int = 0
-    iteration: int = 0
+    iterations: dict[str, int] = field(default_factory=dict)
     approvals: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -729,12 +729,15 @@ def _index_entry(
     add = report.problems.append
     iteration = entry.get("iteration")
     decision = entry.get("decision")
-    if isinstance(iteration, int) and decision != "reject":
-        if iteration < state.iteration:
+    agent = entry.get("agent")
+    if isinstance(iteration, int) and isinstance(agent, str) and decision != "reject":
+        # Per agent: several queued iterations may be decided guardian by guardian.
+        before = state.iterations.get(agent, 0)
+        if iteration < before:
             line, col = doc.where(["iteration"])
-            add(Problem(doc.display, "VAL103", f"iteration {iteration} is lower than {state.iteration} earlier "
-                        "in the log", CODES["VAL103"][1], "$.iteration", line, col, "iteration-order"))
-        state.iteration = max(state.iteration, iteration)
+            add(Problem(doc.display, "VAL103", f"iteration {iteration} is lower than {before} in an earlier "
+                        f"{agent} entry", CODES["VAL103"][1], "$.iteration", line, col, "iteration-order"))
+        state.iterations[agent] = max(before, iteration)
     outputs = entry.get("outputs")
     if isinstance(outputs, dict):
         for path, sha in outputs.items():
@@ -745,7 +748,6 @@ def _index_entry(
     key = entry.get("message_key")
     if isinstance(details, dict) and details.get("subject") == "invalid_message" and isinstance(key, str):
         index.invalid_message_keys.add(key)
-    agent = entry.get("agent")
     if decision == "approve" and isinstance(agent, str) and isinstance(iteration, int):
         state.approvals.append((agent, iteration))
     elif decision == "operational":

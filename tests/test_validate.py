@@ -428,12 +428,25 @@ def test_iteration_going_backwards(tree: Path) -> None:
     def mutate(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for entry, iteration in zip(entries, [1, 2, 1, 2], strict=True):
             entry["iteration"] = iteration
+        entries[2]["agent"] = "deploy"  # deploy decided iteration 2, then 1
         return entries
 
     rewrite_log(tree / "docs/specs/epic_2", mutate)
     p = only(problems(tree), "VAL103")
     assert p["line"] == 3 and p["json_path"] == "$.iteration"
     assert p["file"] == "docs/specs/epic_2/consensus/decision_log.jsonl"
+    assert "earlier deploy entry" in p["message"]
+
+
+def test_queued_iterations_decided_guardian_by_guardian_are_fine(tree: Path) -> None:
+    def mutate(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for entry, (agent, iteration) in zip(entries, [("migration", 1), ("migration", 2), ("deploy", 1),
+                                                       ("deploy", 2)], strict=True):
+            entry.update(agent=agent, iteration=iteration)
+        return entries
+
+    rewrite_log(tree / "docs/specs/epic_2", mutate)
+    assert problems(tree) == []
 
 
 def test_torn_tail_and_bad_line(tree: Path) -> None:
