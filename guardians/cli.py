@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO
-from typing import Any
+from typing import IO, Any
 
 import click
 

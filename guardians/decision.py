@@ -48,4 +48,5 @@ class Decision:
         codes = sorted({f.code for f in self.findings if f.blocking or f.severity >= Severity.ERROR})
         extra = f" [{', '.join(codes)}]" if codes else ""
         subject = f" {self.subject}:" if self.subject else ""
-        return f"{self.epic_id} it{self.iteration} {self.agent:<9} {self.decision.upper():<11}{subject} {self.summary}{extra}"
+        head = f"{self.epic_id} it{self.iteration} {self.agent:<9} {self.decision.upper():<11}"
+        return f"{head}{subject} {self.summary}{extra}"

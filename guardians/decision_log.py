@@ -235,9 +235,7 @@ def _ensure_line_ok(tail: bytes, end_nl: int) -> None:
     try:
         json.loads(tail[start : end_nl + 1])
     except (ValueError, RecursionError):
-        raise LogCorruptError(
-            "decision log has more than one damaged line at its end; refusing to repair"
-        ) from None
+        raise LogCorruptError("decision log has more than one damaged line at its end; refusing to repair") from None
 
 
 def verify_file(path: Path, epic_id: str) -> VerifyResult:
@@ -288,8 +286,6 @@ def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:
         if result.ok:
             out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
         else:
-            out.write(
-                f"{rel}:{result.line}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n"
-            )
+            out.write(f"{rel}:{result.line}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
             status = 1
     return status

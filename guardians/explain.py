@@ -75,7 +75,8 @@ def rules_markdown() -> str:
         for r in group:
             anchors = "<br>".join(getattr(r, "anchors", ())) or "-"
             risk = getattr(r, "risk", "-")
-            parts.append(f"| [{r.code}](#{r.code.lower()}) | `{r.name}` | {r.severity} | {risk} | {anchors} | {getattr(r, 'safer', '-')} |")
+            safer = getattr(r, "safer", "-")
+            parts.append(f"| [{r.code}](#{r.code.lower()}) | `{r.name}` | {r.severity} | {risk} | {anchors} | {safer} |")
         parts.append("")
         for r in group:
             parts.append(f"### {r.code}\n")

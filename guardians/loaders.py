@@ -110,9 +110,7 @@ def load_json_text(text: str, name: str) -> Any:
     try:
         value = json.loads(text, object_pairs_hook=_no_dupes, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            Location(name, line=exc.lineno, column=exc.colno), f"invalid JSON: {exc.msg}"
-        ) from None
+        raise InputError(Location(name, line=exc.lineno, column=exc.colno), f"invalid JSON: {exc.msg}") from None
     except _JsonReject as exc:
         raise InputError(Location(name), f"invalid JSON: {exc}") from None
     except RecursionError:

@@ -64,9 +64,7 @@ def veto(ctx: Context, subject: str, findings: list[Finding], summary: str, **de
     return decision
 
 
-def _veto_body(
-    ctx: Context, subject: str, findings: list[Finding], first: Finding | None, target: str
-) -> Any:
+def _veto_body(ctx: Context, subject: str, findings: list[Finding], first: Finding | None, target: str) -> Any:
     return {
         "from": ctx.agent,
         "to": target,
@@ -126,9 +124,7 @@ def _escalation(ctx: Context, subject: str, findings: list[Finding], number: int
     return OutFile(f"{rel}/escalation_{stamp(ctx.now)}.yaml", dump_yaml(body))
 
 
-def handoff(
-    ctx: Context, summary: str, files: list[OutFile], content: dict[str, Any], **details: Any
-) -> Decision:
+def handoff(ctx: Context, summary: str, files: list[OutFile], content: dict[str, Any], **details: Any) -> Decision:
     """Approve and hand off to the next guardian (if any)."""
     nxt = NEXT_GUARDIAN[ctx.agent]
     out = list(files)

@@ -85,9 +85,7 @@ def process_epic(
     return result
 
 
-def _next_decision(
-    epic: Epic, log: DecisionLog, clock: Callable[[], datetime], skipped: set[Path]
-) -> Decision | None:
+def _next_decision(epic: Epic, log: DecisionLog, clock: Callable[[], datetime], skipped: set[Path]) -> Decision | None:
     """Decide the first message that can be decided; None when none can.
 
     A decision may unblock a message deferred earlier (an approval waiting
@@ -131,9 +129,7 @@ def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decisi
     return _commit(epic, log, item, key, decision, now)
 
 
-def _evaluate(
-    epic: Epic, item: Pending, key: str, message: Any, log: DecisionLog, now: datetime
-) -> Decision | None:
+def _evaluate(epic: Epic, item: Pending, key: str, message: Any, log: DecisionLog, now: datetime) -> Decision | None:
     from guardians.validation import validate_data
 
     problems = validate_data("message", message)
@@ -224,9 +220,7 @@ def invalid_message_veto(ctx: Context, message: str, json_path: str) -> Decision
     return _invalid(ctx.epic, item, ctx.key, ctx.now, ctx.sender, [finding])
 
 
-def _invalid(
-    epic: Epic, item: Pending, key: str, now: datetime, sender: Any, findings: list[Finding]
-) -> Decision:
+def _invalid(epic: Epic, item: Pending, key: str, now: datetime, sender: Any, findings: list[Finding]) -> Decision:
     """Veto an unusable message back to its sender, or reject it if we can't tell who sent it."""
     from guardians.layout import AGENT_RE
 
@@ -279,9 +273,7 @@ def _invalid(
     )
 
 
-def _reject_unreadable(
-    epic: Epic, item: Pending, log: DecisionLog, now: datetime, exc: InputError
-) -> Decision | None:
+def _reject_unreadable(epic: Epic, item: Pending, log: DecisionLog, now: datetime, exc: InputError) -> Decision | None:
     if not item.sent and item.age() < SETTLE_INVALID and "larger than" not in exc.message:
         return None
     key = message_key(item.agent, item.path.name, f"{exc.message}:{item.mtime}".encode())
@@ -294,9 +286,7 @@ def _reject_unreadable(
 # --- commit -------------------------------------------------------------------------
 
 
-def _commit(
-    epic: Epic, log: DecisionLog, item: Pending, key: str, decision: Decision, now: datetime
-) -> Decision:
+def _commit(epic: Epic, log: DecisionLog, item: Pending, key: str, decision: Decision, now: datetime) -> Decision:
     rel_msg = epic.rel(item.path)
     folder = "rejected" if decision.decision == "reject" else "waiting" if decision.park else "processed"
     dest = unique_target(item.path.parent / folder, item.path.name, key)
@@ -374,11 +364,7 @@ def _apply(epic: Epic, log: DecisionLog, journal: dict[str, Any]) -> None:
         atomic_write_bytes(target, base64.b64decode(f["data"]), mode=mode)
     for src, dst in journal["moves"]:
         move(_inside(epic, src), _inside(epic, dst))
-    done = (
-        sum(1 for e in log.entries() if e.get("message_key") == journal["key"])
-        if log.has_key(journal["key"])
-        else 0
-    )
+    done = sum(1 for e in log.entries() if e.get("message_key") == journal["key"]) if log.has_key(journal["key"]) else 0
     for entry in journal["entries"][done:]:
         log.append(entry)
     message = _inside(epic, journal["message"])

@@ -25,9 +25,7 @@ class SchemaEntry:
 
 CATALOG: tuple[SchemaEntry, ...] = (
     SchemaEntry("plan", "guardians.models.inputs:Plan", "plan.json (architect)"),
-    SchemaEntry(
-        "implementation", "guardians.models.inputs:Implementation", "implementation.json (developer)"
-    ),
+    SchemaEntry("implementation", "guardians.models.inputs:Implementation", "implementation.json (developer)"),
     SchemaEntry("review", "guardians.models.inputs:Review", "review.json (quality)"),
     SchemaEntry("health_report", "guardians.models.inputs:HealthReport", "health_report.json (ops)"),
     SchemaEntry("checkpoint", "guardians.models.inputs:Checkpoint", "consensus/checkpoints/<name>.json"),

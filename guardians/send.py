@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from guardians.errors import GuardianError, InputError
+from guardians.errors import GuardianError, InputError, Location
 from guardians.inbox import SENT_MODE
 from guardians.layout import Epic, check_agent, stamp
 
@@ -55,9 +55,7 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
     return 0
 
 
-def _loc(name: str) -> object:
-    from guardians.errors import Location
-
+def _loc(name: str) -> Location:
     return Location(name)
 
 

@@ -470,27 +470,30 @@ def show_log(
 
 
 def _write(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) -> None:
-    if fmt == "json":
-        for epic in epics:
-            for row in iter_rows(epic):
-                if filters.match(row):
-                    out.write(json.dumps(row.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
-    elif fmt == "table":
-        table = _Table(out, color=_wants_color(out))
-        for epic in epics:
-            table.epic(epic, (r for r in iter_rows(epic) if filters.match(r)))
-    elif fmt == "markdown":
-        for epic in epics:
-            _markdown_epic(epic, (r for r in iter_rows(epic) if filters.match(r)), out)
-    else:
-        fenced = len(epics) > 1
-        for epic in epics:
-            if fenced:
-                out.write(f"## {epic.epic_id}\n\n```mermaid\n")
-            for line in mermaid_lines(epic, filters):
-                out.write(line + "\n")
-            if fenced:
-                out.write("```\n\n")
+    if fmt == "mermaid":
+        _write_mermaid(epics, filters, out)
+        return
+    table = _Table(out, color=_wants_color(out))
+    for epic in epics:
+        rows = (r for r in iter_rows(epic) if filters.match(r))
+        if fmt == "json":
+            for row in rows:
+                out.write(json.dumps(row.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+        elif fmt == "markdown":
+            _markdown_epic(epic, rows, out)
+        else:
+            table.epic(epic, rows)
+
+
+def _write_mermaid(epics: list[Epic], filters: Filters, out: IO[str]) -> None:
+    fenced = len(epics) > 1
+    for epic in epics:
+        if fenced:
+            out.write(f"## {epic.epic_id}\n\n```mermaid\n")
+        for line in mermaid_lines(epic, filters):
+            out.write(line + "\n")
+        if fenced:
+            out.write("```\n\n")
 
 
 def _wants_color(out: IO[str]) -> bool:

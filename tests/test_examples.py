@@ -14,17 +14,31 @@ EXPECTED = {
     # example: (epic, [(agent, decision), ...])
     "clean": (
         "epic_1",
-        [("migration", "approve"), ("deploy", "approve"), ("backup", "approve"), ("process", "approve"),
-         ("process", "operational")],
+        [
+            ("migration", "approve"),
+            ("deploy", "approve"),
+            ("backup", "approve"),
+            ("process", "approve"),
+            ("process", "operational"),
+        ],
     ),
     "risky-migration": ("epic_2", [("migration", "veto")]),
     "needs-approval": (
         "epic_3",
-        [("migration", "waiting"), ("migration", "approve"), ("deploy", "approve"), ("backup", "approve"),
-         ("process", "approve"), ("process", "operational")],
+        [
+            ("migration", "waiting"),
+            ("migration", "approve"),
+            ("deploy", "approve"),
+            ("backup", "approve"),
+            ("process", "approve"),
+            ("process", "operational"),
+        ],
     ),
     "no-health-checks": ("epic_4", [("migration", "approve"), ("deploy", "veto")]),
-    "unhealthy": ("epic_5", [("migration", "approve"), ("deploy", "approve"), ("backup", "approve"), ("process", "veto")]),
+    "unhealthy": (
+        "epic_5",
+        [("migration", "approve"), ("deploy", "approve"), ("backup", "approve"), ("process", "veto")],
+    ),
     "three-strikes": (
         "epic_6",
         [("migration", "approve")] * 3 + [("deploy", "veto"), ("deploy", "veto"), ("deploy", "escalate")],
@@ -62,8 +76,14 @@ def test_clean_writes_every_output_with_logged_hashes(example, run_cli):
     root = example("clean")
     assert run_cli("run", "--root", str(root)).exit_code == 0
     art = consensus(root, "epic_1") / "artifacts"
-    for name in ("migration_review.json", "deployment.json", "cicd.yaml", "runbook.md", "backup_plan.json",
-                 "process_report.json"):
+    for name in (
+        "migration_review.json",
+        "deployment.json",
+        "cicd.yaml",
+        "runbook.md",
+        "backup_plan.json",
+        "process_report.json",
+    ):
         assert (art / name).is_file(), name
     for entry in log_entries(root, "epic_1"):
         for rel, digest in entry["outputs"].items():

@@ -270,3 +270,18 @@ def test_report_into_a_directory_is_refused(tmp_path: Path) -> None:
     result = report(root, "epic_7", tmp_path)
     assert result.exit_code != 0
     assert "directory" in (result.stderr + result.output)
+
+
+def test_report_on_the_clean_example(example, run_cli, tmp_path: Path) -> None:
+    root = example("clean")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    out = tmp_path / "clean.html"
+    assert report(root, "epic_1", out).exit_code == 0
+    page = parse(out.read_text())
+    artifacts = root / "docs/specs/epic_1/consensus/artifacts"
+    deployment = json.loads((artifacts / "deployment.json").read_text())
+    assert deployment["deployment_strategy"]["type"] in page.by_id["deployment"]
+    assert "does not match its schema" not in page.by_id["deployment"]
+    assert page.by_id["runbook-text"] == (artifacts / "runbook.md").read_text()
+    assert "verified" in page.by_id["chain"] and "5 entries" in page.by_id["chain"]
+    assert "operational" in page.by_id["timeline"]

@@ -57,11 +57,36 @@ def _file(entry: dict[str, Any], tmp_path: Path) -> set[str]:
     return {f.code for f in analyze_paths([path]).findings()}
 
 
-RUNNERS: dict[str, Callable[[dict[str, Any], Path], set[str]]] = {
-    "sql": _sql,
-    "alembic": _alembic,
-    "django": _django,
-    "file": _file,
+Runner = Callable[[str, dict[str, Any], Path], set[str]]
+
+
+def _migration(run: Callable[[dict[str, Any], Path], set[str]]) -> Runner:
+    return lambda _rule, entry, tmp_path: run(entry, tmp_path)
+
+
+def _other(kind: str) -> Runner:
+    """Kinds whose cases are structured data (deploy, backup, process, common)."""
+
+    def run(rule: str, entry: dict[str, Any], tmp_path: Path) -> set[str]:
+        from guardians.explain import find_rule
+        from tests.rule_kinds import KINDS
+
+        rule_cls = find_rule(rule)
+        assert rule_cls is not None, f"unknown rule {rule}"
+        return set(KINDS[kind](rule_cls, entry.get("case") or {}))
+
+    return run
+
+
+RUNNERS: dict[str, Runner] = {
+    "sql": _migration(_sql),
+    "alembic": _migration(_alembic),
+    "django": _migration(_django),
+    "file": _migration(_file),
+    "deploy": _other("deploy"),
+    "backup": _other("backup"),
+    "process": _other("process"),
+    "common": _other("common"),
 }
 
 
@@ -72,7 +97,9 @@ def load_cases() -> list[Any]:
         rule, kind = doc["rule"], doc.get("kind", "sql")
         entries: list[dict[str, Any]] = []
         for expect in ("pass", "fail"):
-            entries.extend({"kind": kind, "expect": expect, "text": text} for text in doc.get(expect) or ())
+            for item in doc.get(expect) or ():
+                key = "text" if isinstance(item, str) else "case"
+                entries.append({"kind": kind, "expect": expect, key: item})
         entries.extend({"kind": kind, **entry} for entry in doc.get("cases") or ())
         for i, entry in enumerate(entries):
             params.append(pytest.param(rule, entry, id=f"{path.stem}-{entry['expect']}-{i}"))
@@ -83,8 +110,9 @@ def load_cases() -> list[Any]:
 def test_rule_case(rule: str, entry: dict[str, Any], tmp_path: Path) -> None:
     assert entry["expect"] in ("pass", "fail"), entry
     runner = RUNNERS[entry["kind"]]
-    codes = runner(entry, tmp_path)
+    codes = runner(rule, entry, tmp_path)
+    shown = entry.get("text", entry.get("case"))
     if entry["expect"] == "fail":
-        assert rule in codes, f"{rule} expected for {entry['text']!r}, got {sorted(codes)}"
+        assert rule in codes, f"{rule} expected for {shown!r}, got {sorted(codes)}"
     else:
-        assert rule not in codes, f"{rule} not expected for {entry['text']!r}, got {sorted(codes)}"
+        assert rule not in codes, f"{rule} not expected for {shown!r}, got {sorted(codes)}"

@@ -41,7 +41,7 @@ def test_schema_is_valid_2020_12_with_id_and_descriptions(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_exported_schemas_match_models(name):
     on_disk = json.loads((REPO / "schemas" / f"{name}.schema.json").read_text())
-    assert on_disk == schema(name), f"schemas/ drifted: run `guardians schema export schemas`"
+    assert on_disk == schema(name), "schemas/ drifted: run `guardians schema export schemas`"
 
 
 def test_no_stray_schema_files():
@@ -96,11 +96,27 @@ def test_deployment_shape_matches_what_agents_write(example, run_cli):
     root = example("needs-approval")
     run_cli("run", "--root", str(root))
     dep = json.loads((consensus(root, "epic_3") / "artifacts" / "deployment.json").read_text())
-    assert set(dep) == {"epic_id", "iteration", "timestamp", "deployment_strategy", "infrastructure", "monitoring",
-                        "health_checks", "rollback"}
+    assert set(dep) == {
+        "epic_id",
+        "iteration",
+        "timestamp",
+        "deployment_strategy",
+        "infrastructure",
+        "monitoring",
+        "health_checks",
+        "rollback",
+    }
     assert dep["deployment_strategy"]["type"] == "blue_green"
-    stage_keys = {"stage", "automatic", "tests", "rollback_automatic", "soak_time_hours", "approval_required",
-                  "canary_percentage", "canary_duration_hours"}
+    stage_keys = {
+        "stage",
+        "automatic",
+        "tests",
+        "rollback_automatic",
+        "soak_time_hours",
+        "approval_required",
+        "canary_percentage",
+        "canary_duration_hours",
+    }
     assert all(set(s) == stage_keys for s in dep["deployment_strategy"]["stages"])
     assert set(dep["infrastructure"]) == {"resources_required", "scaling"}
     assert set(dep["infrastructure"]["resources_required"]) == {"cpu", "memory", "replicas"}

@@ -162,3 +162,28 @@ def test_root_must_exist(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["status", "--root", str(tmp_path / "missing")])
     assert result.exit_code == 2
     assert "is not a directory" in result.stderr
+
+
+def test_board_over_every_bundled_example(example, run_cli, tmp_path: Path) -> None:
+    """All examples side by side in one repository, after a real `guardians run`."""
+    import shutil
+
+    root = tmp_path / "all"
+    for name in ("clean", "risky-migration", "needs-approval", "no-health-checks", "unhealthy", "three-strikes"):
+        shutil.copytree(example(name), root, dirs_exist_ok=True)
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    rows = board(root)
+    summary = {
+        e: (r["holder"], r["last_decision"]["decision"], r["operational"], r["escalated"], r["waiting_for_approval"])
+        for e, r in rows.items()
+    }
+    assert summary == {
+        "epic_1": ("process", "operational", True, False, False),
+        "epic_2": ("migration", "veto", False, False, False),
+        "epic_3": ("process", "operational", True, False, False),
+        "epic_4": ("deploy", "veto", False, False, False),
+        "epic_5": ("process", "veto", False, False, False),
+        "epic_6": ("tech-lead", "escalate", False, True, False),
+    }
+    assert [v["subject"] for v in rows["epic_4"]["open_vetoes"]] == ["missing_health_checks"]
+    assert rows["epic_6"]["iteration"] == 3

@@ -253,3 +253,32 @@ def test_no_epics(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == ""
     assert "no epics" in result.stderr
+
+
+# --- on the bundled examples, after a real `guardians run` -------------------------------
+
+
+def test_three_strikes_example_timeline(example, run_cli) -> None:
+    root = example("three-strikes")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    rows = json_rows(log(root, "epic_6", "--format", "json", "--agent", "deploy").stdout)
+    assert [(r["decision"], r["iteration"], r["subject"]) for r in rows] == [
+        ("veto", 1, "missing_monitoring"),
+        ("veto", 2, "missing_monitoring"),
+        ("escalate", 3, "missing_monitoring"),
+    ]
+    assert all(r["findings"][0]["code"] == "DEP103" for r in rows)
+    table = log(root, "epic_6", "--format", "table", "--decision", "escalate").stdout
+    assert "escalate     missing_monitoring to quality" in table and "- DEP103 error blocking" in table
+    mermaid = log(root, "epic_6", "--format", "mermaid").stdout
+    assert "    D-)TL: escalated, iteration cap reached" in mermaid
+    assert mermaid.count("D--xQ: veto missing_monitoring [DEP103]") == 3
+
+
+def test_needs_approval_example_mermaid(example, run_cli) -> None:
+    root = example("needs-approval")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    body = [line.strip() for line in log(root, "epic_3", "--format", "mermaid").stdout.splitlines()[7:]]
+    assert body[:3] == ["Q->>M: handoff iteration 1", "M-->>TL: waiting for approval (high risk) [MIG101]",
+                        "TL->>M: approval"]  # fmt: skip
+    assert body[-1] == "Note over P: operational"

@@ -124,9 +124,7 @@ def _targets(impl: Implementation) -> list[dict[str, Any]]:
                 "reason": f"config changes: {', '.join(changes.config[:5])}",
                 "method": "archive the current environment and config files with their sha256",
                 "verification": ["compare archived sha256 sums with the live files"],
-                "restore_test": [
-                    "extract the archive into a scratch directory and diff it with the live files"
-                ],
+                "restore_test": ["extract the archive into a scratch directory and diff it with the live files"],
             }
         )
     return targets

@@ -32,9 +32,7 @@ def evaluate(ctx: Context) -> Decision | None:
     findings = check_all(inp)
     blocking = [f for f in findings if f.blocking]
     if blocking:
-        return veto(
-            ctx, _subject(blocking), findings, f"not production ready: {len(blocking)} blocking finding(s)"
-        )
+        return veto(ctx, _subject(blocking), findings, f"not production ready: {len(blocking)} blocking finding(s)")
     strategy, reason = choose_strategy(inp)
     files = _render(ctx, inp, strategy, reason)
     decision = handoff(

@@ -38,7 +38,7 @@ def evaluate(ctx: Context) -> Decision | None:
 
 
 def _on_handoff(ctx: Context, approval: dict[str, Any] | None) -> Decision:
-    plan, f1 = ctx.reader.load("plan.json", "plan")
+    _, f1 = ctx.reader.load("plan.json", "plan")  # validated: the plan must be sound too
     impl, f2 = ctx.reader.load("implementation.json", "implementation")
     review, f3 = ctx.reader.load("review.json", "review")
     if f1 or f2 or f3:
@@ -50,9 +50,7 @@ def _on_handoff(ctx: Context, approval: dict[str, Any] | None) -> Decision:
         return veto(ctx, "not_production_ready", not_approved, "review.json does not approve the change")
     paths, path_findings = _migration_paths(ctx, impl.migrations)
     if path_findings:
-        return veto(
-            ctx, "invalid_artifact", path_findings, "implementation.json lists unusable migration files"
-        )
+        return veto(ctx, "invalid_artifact", path_findings, "implementation.json lists unusable migration files")
     return _judge(ctx, paths, approval)
 
 
@@ -171,9 +169,7 @@ def _migration_paths(ctx: Context, listed: list[str]) -> tuple[list[Path], list[
             bad[entry] = "lies outside the repository root"
         else:
             found.append(hit)
-    findings = [
-        Finding(**{**f.__dict__, "file": "implementation.json"}) for f in MigrationPathOutsideRoot.check(bad)
-    ]
+    findings = [Finding(**{**f.__dict__, "file": "implementation.json"}) for f in MigrationPathOutsideRoot.check(bad)]
     return found, findings
 
 
@@ -201,9 +197,7 @@ def _on_approval(ctx: Context) -> Decision | None:
         path = "$.content" + (problems[0].json_path[1:] if problems else "")
         return invalid_message_veto(ctx, f"approval content is invalid: {detail}", path)
     if ctx.sender not in APPROVERS:
-        return invalid_message_veto(
-            ctx, f"only {', '.join(APPROVERS)} may approve a high-risk migration", "$.from"
-        )
+        return invalid_message_veto(ctx, f"only {', '.join(APPROVERS)} may approve a high-risk migration", "$.from")
     approval = {
         "by": ctx.sender,
         "review_digest": content["review_digest"],

@@ -24,9 +24,7 @@ def evaluate(ctx: Context) -> Decision | None:
     art = ctx.epic.rel(ctx.epic.artifacts)
     out = OutFile(f"{art}/process_report.json", dump_json(_report(ctx, report, findings, state, operational)))
     if blocking:
-        decision = veto(
-            ctx, _subject(blocking), findings, f"health is {state}: {len(blocking)} blocking finding(s)"
-        )
+        decision = veto(ctx, _subject(blocking), findings, f"health is {state}: {len(blocking)} blocking finding(s)")
         decision.files.insert(0, out)
         return decision
     decision = handoff(ctx, f"health is {state}; epic is operational", [out], {}, health=state)

@@ -14,9 +14,7 @@ class Step(Strict):
     if_: str | None = Field(default=None, alias="if", description="Condition, e.g. failure().")
     run: str | None = Field(default=None, description="Shell commands.")
     uses: str | None = Field(default=None, description="Action reference, owner/repo@ref.")
-    with_: dict[str, str | int | bool] | None = Field(
-        default=None, alias="with", description="Action inputs."
-    )
+    with_: dict[str, str | int | bool] | None = Field(default=None, alias="with", description="Action inputs.")
     env: dict[str, str] | None = Field(default=None, description="Step environment.")
 
 

@@ -34,13 +34,9 @@ class HealthChecksSpec(Open):
 
 
 class MonitoringSpec(Open):
-    metrics: list[ShortText] = Field(
-        default_factory=list, description="Metric names exported by the service."
-    )
+    metrics: list[ShortText] = Field(default_factory=list, description="Metric names exported by the service.")
     dashboards: list[ShortText] = Field(default_factory=list, description="Dashboard names or URLs.")
-    alerts: list[ShortText | dict[str, Any]] = Field(
-        default_factory=list, description="Alert rules (name or object)."
-    )
+    alerts: list[ShortText | dict[str, Any]] = Field(default_factory=list, description="Alert rules (name or object).")
 
 
 class ScalingSpec(Open):
@@ -70,34 +66,33 @@ class ApiChanges(Open):
 class OperationsSpec(Open):
     """What the deploy guardian needs to know about running the change."""
 
-    service: str = Field(
-        default="app", max_length=100, description="Service name.", pattern=r"^[a-z0-9][a-z0-9-]*$"
-    )
+    service: str = Field(default="app", max_length=100, description="Service name.", pattern=r"^[a-z0-9][a-z0-9-]*$")
     health_checks: HealthChecksSpec | None = Field(default=None, description="Readiness and liveness probes.")
     monitoring: MonitoringSpec | None = Field(default=None, description="Metrics, dashboards and alerts.")
     resources: ResourcesSpec | None = Field(default=None, description="Resource requests and scaling.")
-    staging_validation: StagingValidation | None = Field(
-        default=None, description="Staging validation result."
-    )
+    staging_validation: StagingValidation | None = Field(default=None, description="Staging validation result.")
     api_changes: ApiChanges | None = Field(default=None, description="API compatibility of the change.")
     environment: Literal["production", "development", "test"] = Field(
         default="production", description="Target environment; sets the backup retention class."
     )
     milestone: bool = Field(default=False, description="True for a release milestone (backups kept forever).")
     deploy_command: str | None = Field(
-        default=None, max_length=500, pattern=CMD_PATTERN, description="Command the workflow runs to deploy; gets the stage name."
+        default=None,
+        max_length=500,
+        pattern=CMD_PATTERN,
+        description="Command the workflow runs to deploy; gets the stage name.",
     )
     test_command: str | None = Field(
         default=None, max_length=500, pattern=CMD_PATTERN, description="Command that runs a named test."
     )
-    rollback_command: str | None = Field(default=None, max_length=500, pattern=CMD_PATTERN, description="Command that rolls back.")
+    rollback_command: str | None = Field(
+        default=None, max_length=500, pattern=CMD_PATTERN, description="Command that rolls back."
+    )
 
 
 class RollbackPlan(Open):
     trigger_conditions: list[ShortText] = Field(default_factory=list, description="When to roll back.")
-    procedure: list[ShortText] | ShortText = Field(
-        default_factory=list, description="Ordered rollback steps."
-    )
+    procedure: list[ShortText] | ShortText = Field(default_factory=list, description="Ordered rollback steps.")
     time_to_rollback: str | int | None = Field(default=None, description="Expected time to roll back.")
 
 
@@ -115,16 +110,10 @@ class Plan(Open):
     iteration: Iteration = 1
     timestamp: LooseTime | None = None
     stages: list[PlanStage] | None = Field(default=None, description="Stages with tasks (classic variant).")
-    work_streams: list[dict[str, Any]] | None = Field(
-        default=None, description="Work streams (compact variant)."
-    )
+    work_streams: list[dict[str, Any]] | None = Field(default=None, description="Work streams (compact variant).")
     rollback_plan: RollbackPlan | None = Field(default=None, description="How to undo the change.")
-    risks: list[dict[str, Any]] = Field(
-        default_factory=list, description="risk, likelihood, impact, mitigation."
-    )
-    operations: OperationsSpec | None = Field(
-        default=None, description="Deployment requirements for the guardians."
-    )
+    risks: list[dict[str, Any]] = Field(default_factory=list, description="risk, likelihood, impact, mitigation.")
+    operations: OperationsSpec | None = Field(default=None, description="Deployment requirements for the guardians.")
 
     @model_validator(mode="after")
     def _has_work(self) -> Plan:
@@ -137,9 +126,7 @@ class Plan(Open):
 
 
 class Changes(Open):
-    cache: bool = Field(
-        default=False, description="True when the change touches the Redis cache (keys, TTLs)."
-    )
+    cache: bool = Field(default=False, description="True when the change touches the Redis cache (keys, TTLs).")
     config: list[ShortText] = Field(default_factory=list, description="Environment or config files changed.")
 
 
@@ -149,9 +136,7 @@ class Implementation(Open):
     epic_id: EpicId
     iteration: Iteration = 1
     timestamp: LooseTime | None = None
-    tasks_completed: list[dict[str, Any]] | None = Field(
-        default=None, description="Completed tasks (classic)."
-    )
+    tasks_completed: list[dict[str, Any]] | None = Field(default=None, description="Completed tasks (classic).")
     tasks: list[dict[str, Any]] | None = Field(default=None, description="Tasks (compact variant).")
     migrations: list[str] = Field(
         default_factory=list,
@@ -243,9 +228,7 @@ class CheckpointTarget(Open):
 class Checkpoint(Open):
     """consensus/checkpoints/<name>.json: a restore point taken before a risky change."""
 
-    name: str = Field(
-        pattern=r"^[a-z]+-[a-z]+-[0-9]{8}-[0-9]{4}$", description="e.g. prod-deploy-20261124-1430."
-    )
+    name: str = Field(pattern=r"^[a-z]+-[a-z]+-[0-9]{8}-[0-9]{4}$", description="e.g. prod-deploy-20261124-1430.")
     epic_id: EpicId
     created_at: LooseTime
     database: CheckpointTarget | None = None

@@ -56,12 +56,8 @@ class Stage(Strict):
     rollback_automatic: bool = Field(description="Rolled back automatically when a trigger fires.")
     soak_time_hours: float = Field(ge=0, description="How long to watch before promoting.")
     approval_required: bool = Field(description="A human must approve promotion.")
-    canary_percentage: int | None = Field(
-        default=None, ge=0, le=100, description="Traffic share (canary only)."
-    )
-    canary_duration_hours: float | None = Field(
-        default=None, ge=0, description="Canary length (canary only)."
-    )
+    canary_percentage: int | None = Field(default=None, ge=0, le=100, description="Traffic share (canary only).")
+    canary_duration_hours: float | None = Field(default=None, ge=0, description="Canary length (canary only).")
 
 
 class DeploymentStrategy(Strict):
@@ -131,9 +127,7 @@ class BackupTarget(Strict):
     kind: Literal["database", "redis", "config"]
     reason: str = Field(description="Why this target must be backed up.")
     method: str = Field(description="How it is backed up.")
-    verification: list[str] = Field(
-        min_length=1, description="Steps proving the backup is readable and complete."
-    )
+    verification: list[str] = Field(min_length=1, description="Steps proving the backup is readable and complete.")
     restore_test: list[str] = Field(min_length=1, description="Steps restoring into a scratch environment.")
 
 
@@ -152,9 +146,7 @@ class BackupPlan(Strict):
     retention: Retention
     targets: list[BackupTarget]
     requires_verified_checkpoint: bool
-    checkpoint: str | None = Field(
-        default=None, description="Name of the verified checkpoint that was found."
-    )
+    checkpoint: str | None = Field(default=None, description="Name of the verified checkpoint that was found.")
 
 
 # --- process_report.json ------------------------------------------------------------------

@@ -55,13 +55,9 @@ class MisroutedMessage:
     @staticmethod
     def check(message: dict[str, Any], inbox: str, epic_id: str) -> Iterator[Finding]:
         if message.get("to") != inbox:
-            yield Finding(
-                "GRD002", f"addressed to {message.get('to')!r}, found in {inbox!r}", json_path="$.to"
-            )
+            yield Finding("GRD002", f"addressed to {message.get('to')!r}, found in {inbox!r}", json_path="$.to")
         if message.get("epic_id") != epic_id:
-            yield Finding(
-                "GRD002", f"for {message.get('epic_id')}, found in {epic_id}", json_path="$.epic_id"
-            )
+            yield Finding("GRD002", f"for {message.get('epic_id')}, found in {epic_id}", json_path="$.epic_id")
         if message.get("type") not in ("handoff", "approval"):
             yield Finding("GRD002", f"type {message.get('type')!r} is not accepted", json_path="$.type")
 

@@ -25,9 +25,7 @@ class DeployInput:
         return self.plan.operations or OperationsSpec()
 
 
-def build_input(
-    plan: dict[str, Any], review: dict[str, Any], migration: dict[str, Any] | None = None
-) -> DeployInput:
+def build_input(plan: dict[str, Any], review: dict[str, Any], migration: dict[str, Any] | None = None) -> DeployInput:
     """Construct from plain dicts (used by rule case files and tests)."""
     migration = migration or {}
     return DeployInput(

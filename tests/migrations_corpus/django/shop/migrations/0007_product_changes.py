@@ -1,3 +1,4 @@
+# ruff: noqa
 from django.db import migrations, models
 import django.db.models.deletion
 
@@ -10,7 +11,6 @@ def fill_slugs(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("shop", "0006_auto_20240101_1200"),
     ]

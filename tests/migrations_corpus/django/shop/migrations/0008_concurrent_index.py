@@ -1,3 +1,4 @@
+# ruff: noqa
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 

@@ -1,8 +1,8 @@
+# ruff: noqa
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [("shop", "0008_concurrent_index")]
 
     operations = [
