@@ -76,7 +76,8 @@ def rules_markdown() -> str:
             anchors = "<br>".join(getattr(r, "anchors", ())) or "-"
             risk = getattr(r, "risk", "-")
             safer = getattr(r, "safer", "-")
-            parts.append(f"| [{r.code}](#{r.code.lower()}) | `{r.name}` | {r.severity} | {risk} | {anchors} | {safer} |")
+            link = f"[{r.code}](#{r.code.lower()})"
+            parts.append(f"| {link} | `{r.name}` | {r.severity} | {risk} | {anchors} | {safer} |")
         parts.append("")
         for r in group:
             parts.append(f"### {r.code}\n")

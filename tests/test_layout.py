@@ -82,7 +82,7 @@ def test_invalid_agent_names(agent, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["001_handoff.yaml", "msg.yml", "m.json", "Deploy-2026_01_01.v2.yaml", "a" * 195 + ".json"]
+    "name", ["001_handoff.yaml", "msg.yml", "m.json", "Deploy-2026_01_01.v2.yaml", "a" * 200 + ".json"]
 )
 def test_message_names_accepted(name):
     assert is_message_name(name)
@@ -111,7 +111,7 @@ def test_message_names_accepted(name):
         "x\x00.yaml",
         "x .yaml",
         "x.YAML",
-        "a" * 200 + ".json",  # too long
+        "a" * 201 + ".json",  # stem longer than 200
         "",
     ],
 )
