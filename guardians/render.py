@@ -13,13 +13,21 @@ from typing import Any
 
 from guardians.resources import template_env
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Inline Markdown that agent text could abuse: emphasis, code, links/images,
+# HTML, table cells, headings. Agent text always follows a prefix ("- ",
+# "1. ", a table cell), so block-level markers at its start stay inert.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
 
 def md_escape(value: Any) -> str:
     """Make agent text inert in Markdown: one line, every special char escaped."""
     text = " ".join(str(value).split())
     return _MD_SPECIAL.sub(r"\\\1", text)[:2000]
+
+
+def md_code(value: Any) -> str:
+    """Text for an inline code span: no backticks, one line."""
+    return " ".join(str(value).replace("`", "'").split())[:500]
 
 
 def yaml_str(value: Any) -> str:
@@ -30,6 +38,7 @@ def yaml_str(value: Any) -> str:
 def _env() -> Any:
     env = template_env()
     env.filters.setdefault("md", md_escape)
+    env.filters.setdefault("md_code", md_code)
     env.filters.setdefault("yaml_str", yaml_str)
     return env
 

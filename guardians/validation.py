@@ -43,26 +43,33 @@ def validate_data(name: str, data: Any) -> list[SchemaProblem]:
     """Every schema problem in ``data`` (empty list when valid)."""
     if is_valid(name, data):
         return []
-    errors = sorted(_slow(name).iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
+    errors = [leaf for e in _slow(name).iter_errors(data) for leaf in _expand(e)]
+    errors.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
     return [_problem(e) for e in errors] or [SchemaProblem("$", "does not match the schema", "schema")]
 
 
-def _deepest(error: Any) -> Any:
-    """For anyOf/oneOf, the sub-error that got furthest into the instance.
+def _expand(error: Any) -> list[Any]:
+    """Replace an anyOf/oneOf error by the errors of its most promising branch.
 
-    A nullable object is ``anyOf: [{$ref}, {type: null}]``; the useful message
-    is the one inside the object, not "is not valid under any of the given schemas".
+    A nullable object is ``anyOf: [{$ref}, {type: null}]``; the useful
+    messages are the ones inside the object, not "is not valid under any of
+    the given schemas". The branch whose errors reach deepest wins, and all
+    of its errors are reported.
     """
-    while error.validator in ("anyOf", "oneOf") and error.context:
-        candidates = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
-        if not candidates:
-            break
-        error = max(candidates, key=lambda e: (len(e.absolute_path), -len(e.absolute_schema_path)))
-    return error
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
+        return [error]
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        if sub.validator == "type" and sub.validator_value == "null":
+            continue
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    if not branches:
+        return [error]
+    best = max(branches.values(), key=lambda errs: max(len(e.absolute_path) for e in errs))
+    return [leaf for sub in best for leaf in _expand(sub)]
 
 
 def _problem(error: Any) -> SchemaProblem:
-    error = _deepest(error)
     path = _json_path(list(error.absolute_path))
     keyword = str(error.validator)
     message = str(error.message)

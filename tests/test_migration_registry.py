@@ -52,8 +52,8 @@ def test_rule_has_case_file_with_pass_and_fail(rule: type[MigrationRule]) -> Non
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert doc["rule"] == rule.code
     expects = [e["expect"] for e in doc.get("cases") or ()]
-    assert (doc.get("pass") or "pass" in expects), f"{rule.code} has no pass case"
-    assert (doc.get("fail") or "fail" in expects), f"{rule.code} has no fail case"
+    assert doc.get("pass") or "pass" in expects, f"{rule.code} has no pass case"
+    assert doc.get("fail") or "fail" in expects, f"{rule.code} has no fail case"
 
 
 def test_severity_policy() -> None:

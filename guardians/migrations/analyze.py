@@ -18,11 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from guardians.migrations import alembic, django
 from guardians.migrations.engine import build_statements, run_rules
-from guardians.migrations.pyast import Translation
 from guardians.migrations.sql import parse_sql
 from guardians.migrations.statement import (
     BAD_SUPPRESSION,
@@ -34,6 +32,9 @@ from guardians.migrations.statement import (
 from guardians.migrations.suppress import Suppressed, apply_suppressions, parse_directives
 from guardians.rules.base import Finding
 from guardians.rules.migration import DESTRUCTIVE_CODES, UNSUPPRESSIBLE_CODES, ParseError, UnreadableFile
+
+if TYPE_CHECKING:
+    from guardians.migrations.pyast import Translation
 
 __all__ = [
     "FileReport",
@@ -317,9 +318,7 @@ def _analyze_text(
             raws, rollback, transactional = [raw], False, True
             directives, bad = [], []
         else:
-            tr: Translation = (
-                alembic.translate(text, tree) if kind == "alembic" else django.translate(text, tree, display_path)
-            )
+            tr = _translate(kind, text, tree, display_path)
             raws = list(tr.statements)
             rollback = tr.has_rollback
             transactional = tr.transactional
@@ -355,6 +354,17 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
+
+
+def _translate(kind: str, text: str, tree: ast.Module, display_path: str) -> Translation:
+    """Framework front ends are imported on first use (plain SQL runs never need them)."""
+    if kind == "alembic":
+        from guardians.migrations import alembic
+
+        return alembic.translate(text, tree)
+    from guardians.migrations import django
+
+    return django.translate(text, tree, display_path)
 
 
 def _display(path: Path, root: Path | None) -> str:

@@ -56,14 +56,24 @@ def _usage_problem(paths: Sequence[Path], fmt: str, fail_on: str) -> str | None:
 
 
 def _write_json(report: MigrationReport, out: TextIO) -> None:
-    doc = {
-        "risk": report.risk,
-        "destructive": report.destructive,
-        "findings": [f.to_dict() for f in report.findings()],
-        "suppressed": [s.to_dict() for s in report.suppressed()],
-        "summary": report.to_dict()["summary"],
-    }
-    out.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    """One JSON document; one finding per line (the C encoder keeps large outputs fast)."""
+    dumps = json.dumps
+
+    def items(values: list[dict[str, object]]) -> str:
+        if not values:
+            return "[]"
+        return "[\n    " + ",\n    ".join(dumps(v, ensure_ascii=False) for v in values) + "\n  ]"
+
+    summary = report.to_dict()["summary"]
+    out.write(
+        "{\n"
+        f'  "risk": {dumps(report.risk)},\n'
+        f'  "destructive": {dumps(report.destructive)},\n'
+        f'  "summary": {dumps(summary)},\n'
+        f'  "findings": {items([f.to_dict() for f in report.findings()])},\n'
+        f'  "suppressed": {items([s.to_dict() for s in report.suppressed()])}\n'
+        "}\n"
+    )
 
 
 def _write_text(report: MigrationReport, out: TextIO, threshold: Severity) -> None:

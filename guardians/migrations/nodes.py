@@ -62,14 +62,19 @@ def drop_object_names(node: Node) -> list[str]:
 
 
 def type_name(coldef: Node) -> str:
-    """Base type of a ColumnDef, lower case, without the ``pg_catalog`` prefix."""
+    """Base type of a ColumnDef, lower case, without the ``pg_catalog`` prefix (memoised)."""
+    cached = coldef.get("_type")
+    if cached is not None:
+        return str(cached)
     tn = coldef.get("typeName")
     if not tn:
         return ""
     names = tn.get("names") or ()
     if not names:
         return ""
-    return str(names[-1].get("String", {}).get("sval", "")).lower()
+    name = str(names[-1].get("String", {}).get("sval", "")).lower()
+    coldef["_type"] = name
+    return name
 
 
 _DISPLAY_TYPES = {

@@ -21,7 +21,10 @@ CMD_PATTERN = r"^[A-Za-z0-9_./= :-]+$"
 
 
 class Probe(Open):
-    endpoint: str = Field(description="HTTP path probed, e.g. /health/ready.", max_length=500)
+    # The endpoint ends up in the generated workflow's shell step: URL path characters only.
+    endpoint: str = Field(
+        description="HTTP path probed, e.g. /health/ready.", max_length=500, pattern=r"^/[A-Za-z0-9._~/?=&%:+-]*$"
+    )
     interval: int = Field(default=10, ge=1, le=3600, description="Seconds between probes.")
     timeout: int = Field(default=3, ge=1, le=600, description="Seconds before a probe fails.")
     failure_threshold: int = Field(default=3, ge=1, le=100, description="Failures before unhealthy.")

@@ -1,0 +1,149 @@
+"""Throughput of the migration analysis engine, compared with squawk on the same file.
+
+Generates a SQL migration of N mixed, realistic statements in a temporary
+directory, then measures the full path (read file -> parse -> rules ->
+findings):
+
+* in-process: ``analyze_paths`` (best of --repeat runs),
+* the CLI as a subprocess: ``python -m guardians lint-migrations --format json``,
+* ``squawk --reporter json`` (the squawk-cli package in the same venv),
+* ``pgparse.parse`` alone, as the floor set by the parser.
+
+Peak memory of each child process comes from ``os.wait4`` (ru_maxrss).
+
+Usage: .venv/bin/python bench/bench_migrations.py [--statements 10000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+TABLES = ("users", "orders", "invoices", "accounts", "products", "events", "sessions", "payments")
+
+
+def _statement(i: int, rng: random.Random) -> str:
+    t = rng.choice(TABLES)
+    c = f"col_{i}"
+    templates: list[Callable[[], str]] = [
+        lambda: f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c} text",
+        lambda: f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {t}_{c}_idx ON {t} ({c})",
+        lambda: f"ALTER TABLE {t} DROP COLUMN {c}",
+        lambda: f"UPDATE {t} SET {c} = 'x' WHERE id BETWEEN {i} AND {i + 1000}",
+        lambda: f"ALTER TABLE {t} ALTER COLUMN {c} TYPE varchar(64)",
+        lambda: (
+            f"CREATE TABLE IF NOT EXISTS t_{i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+            "name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+        ),
+        lambda: f"ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_fk FOREIGN KEY ({c}) REFERENCES accounts (id) NOT VALID",
+        lambda: f"ALTER TABLE {t} VALIDATE CONSTRAINT {t}_{c}_fk",
+        lambda: f"INSERT INTO {t} (id, {c}) VALUES ({i}, 'v')",
+        lambda: f"CREATE INDEX {t}_{c}_plain ON {t} ({c})",
+        lambda: f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL",
+        lambda: f"ALTER TABLE {t} RENAME COLUMN {c} TO {c}_new",
+        lambda: f"ALTER TABLE {t} ADD COLUMN {c}_u uuid DEFAULT gen_random_uuid()",
+        lambda: f"DELETE FROM {t} WHERE created_at < now() - interval '90 days'",
+        lambda: f"COMMENT ON COLUMN {t}.{c} IS 'note {i}'",
+        lambda: f"ALTER TABLE {t} ADD COLUMN {c}_n integer NOT NULL DEFAULT 0",
+        lambda: f"DROP INDEX CONCURRENTLY IF EXISTS {t}_{c}_old",
+        lambda: f"CREATE TABLE t2_{i} (id serial PRIMARY KEY, label varchar(20), at timestamp)",
+        lambda: f"ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_chk CHECK ({c} <> '') NOT VALID",
+        lambda: "SET lock_timeout = '5s'",
+    ]
+    return templates[i % len(templates)]() + ";"
+
+
+def generate(path: Path, count: int) -> None:
+    rng = random.Random(20240301)
+    lines = ["-- generated benchmark migration"]
+    for i in range(count):
+        if i % 500 == 0:
+            lines.append(f"-- section {i // 500}")
+        lines.append(_statement(i, rng))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_child(cmd: list[str]) -> tuple[float, int, int]:
+    """(wall seconds, exit status, peak RSS in KiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, proc.returncode, int(usage.ru_maxrss)
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def best_child(cmd: list[str], repeat: int) -> tuple[float, int]:
+    runs = [run_child(cmd) for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[2] for r in runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--statements", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    import pgparse
+
+    from guardians.migrations.analyze import analyze_paths
+
+    bindir = Path(sys.executable).parent
+    squawk = bindir / "squawk"
+    with tempfile.TemporaryDirectory() as tmp:
+        sql = Path(tmp) / "0001_bench.sql"
+        generate(sql, args.statements)
+        text = sql.read_text(encoding="utf-8")
+        report = analyze_paths([sql])
+        statements = report.files[0].statements
+        findings = len(report.findings())
+        assert statements == args.statements, statements
+
+        parse_s = best(lambda: pgparse.parse(text), args.repeat)
+        engine_s = best(lambda: analyze_paths([sql]), args.repeat)
+        cli_cmd = [sys.executable, "-m", "guardians", "lint-migrations", "--format", "json", str(sql)]
+        cli_s, cli_rss = best_child(cli_cmd, args.repeat)
+        rows = [
+            ("pgparse.parse only (in-process)", parse_s, None),
+            ("guardians engine (in-process, analyze_paths)", engine_s, None),
+            ("guardians lint-migrations (CLI subprocess)", cli_s, cli_rss),
+        ]
+        squawk_s = None
+        if squawk.exists():
+            squawk_s, squawk_rss = best_child([str(squawk), "--reporter", "json", str(sql)], args.repeat)
+            rows.append(("squawk --reporter json (subprocess)", squawk_s, squawk_rss))
+
+    print(f"file: {statements} statements, {len(text) / 1e6:.2f} MB, {findings} findings; best of {args.repeat}")
+    print()
+    print("| run | seconds | statements/s | peak RSS (MiB) |")
+    print("|---|---:|---:|---:|")
+    for label, seconds, rss in rows:
+        mem = f"{rss / 1024:.0f}" if rss is not None else "-"
+        print(f"| {label} | {seconds:.3f} | {statements / seconds:,.0f} | {mem} |")
+    if squawk_s is not None:
+        print()
+        print(f"engine / squawk throughput: {squawk_s / engine_s:.2f}x (in-process engine vs squawk process)")
+        print(f"CLI / squawk throughput:    {squawk_s / cli_s:.2f}x (both as processes, goal >= 0.5)")
+    else:
+        print("\nsquawk not found next to the Python interpreter: comparison skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
