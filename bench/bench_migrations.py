@@ -70,14 +70,22 @@ def generate(path: Path, count: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# A small, fresh interpreter starts each measured command, so that the child's
+# peak RSS (ru_maxrss survives exec) does not include a copy of this process.
+_LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(proc.pid, 0)
+print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def run_child(cmd: list[str]) -> tuple[float, int, int]:
     """(wall seconds, exit status, peak RSS in KiB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, proc.returncode, int(usage.ru_maxrss)
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True, check=True)
+    seconds, status, rss = out.stdout.split()
+    return float(seconds), int(status), int(rss)
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -89,15 +97,10 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def best_child(cmd: list[str], repeat: int) -> tuple[float, int]:
-    runs = [run_child(cmd) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[2] for r in runs)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--statements", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args(argv)
 
     import pgparse
@@ -115,19 +118,30 @@ def main(argv: list[str] | None = None) -> int:
         findings = len(report.findings())
         assert statements == args.statements, statements
 
-        parse_s = best(lambda: pgparse.parse(text), args.repeat)
-        engine_s = best(lambda: analyze_paths([sql]), args.repeat)
         cli_cmd = [sys.executable, "-m", "guardians", "lint-migrations", "--format", "json", str(sql)]
-        cli_s, cli_rss = best_child(cli_cmd, args.repeat)
-        rows = [
+        squawk_cmd = [str(squawk), "--reporter", "json", str(sql)] if squawk.exists() else None
+        # interleave the contenders so that background load affects them alike
+        timings: dict[str, list[float]] = {"parse": [], "engine": [], "cli": [], "squawk": []}
+        peak: dict[str, int] = {"cli": 0, "squawk": 0}
+        for _ in range(args.repeat):
+            timings["parse"].append(best(lambda: pgparse.parse(text), 1))
+            timings["engine"].append(best(lambda: analyze_paths([sql]), 1))
+            seconds, _rc, rss = run_child(cli_cmd)
+            timings["cli"].append(seconds)
+            peak["cli"] = max(peak["cli"], rss)
+            if squawk_cmd:
+                seconds, _rc, rss = run_child(squawk_cmd)
+                timings["squawk"].append(seconds)
+                peak["squawk"] = max(peak["squawk"], rss)
+        parse_s, engine_s, cli_s = min(timings["parse"]), min(timings["engine"]), min(timings["cli"])
+        rows: list[tuple[str, float, int | None]] = [
             ("pgparse.parse only (in-process)", parse_s, None),
             ("guardians engine (in-process, analyze_paths)", engine_s, None),
-            ("guardians lint-migrations (CLI subprocess)", cli_s, cli_rss),
+            ("guardians lint-migrations (CLI subprocess)", cli_s, peak["cli"]),
         ]
-        squawk_s = None
-        if squawk.exists():
-            squawk_s, squawk_rss = best_child([str(squawk), "--reporter", "json", str(sql)], args.repeat)
-            rows.append(("squawk --reporter json (subprocess)", squawk_s, squawk_rss))
+        squawk_s = min(timings["squawk"]) if timings["squawk"] else None
+        if squawk_s is not None:
+            rows.append(("squawk --reporter json (subprocess)", squawk_s, peak["squawk"]))
 
     print(f"file: {statements} statements, {len(text) / 1e6:.2f} MB, {findings} findings; best of {args.repeat}")
     print()

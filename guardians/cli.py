@@ -118,7 +118,7 @@ def watch(root: Path, **options: Any) -> None:
     """
     from guardians.watch import watch_command
 
-    _exit(watch_command(root, err=click.get_text_stream("stderr"), **options))
+    _exit(watch_command(root, err=sys.stderr, **options))
 
 
 @cli.command("log")

@@ -72,7 +72,22 @@ def test_valid_agent_names(agent, tmp_path):
 
 @pytest.mark.parametrize(
     "agent",
-    ["", "Migration", "-x", "_x", "1agent", "../deploy", "de/ploy", ".", "..", "a b", "a\x00", "x" * 41, "déploy", "CON"],
+    [
+        "",
+        "Migration",
+        "-x",
+        "_x",
+        "1agent",
+        "../deploy",
+        "de/ploy",
+        ".",
+        "..",
+        "a b",
+        "a\x00",
+        "x" * 41,
+        "déploy",
+        "CON",
+    ],
 )
 def test_invalid_agent_names(agent, tmp_path):
     with pytest.raises(UsageError):
@@ -134,7 +149,14 @@ def test_discover_epics_ignores_lookalikes_and_sorts_numerically(tmp_path):
 
 def test_epic_paths_stay_under_root(tmp_path):
     epic = Epic.at(tmp_path, "epic_7")
-    for path in [epic.consensus, epic.artifacts, epic.inbox_root, epic.log_path, epic.checkpoints, epic.inbox("deploy")]:
+    for path in [
+        epic.consensus,
+        epic.artifacts,
+        epic.inbox_root,
+        epic.log_path,
+        epic.checkpoints,
+        epic.inbox("deploy"),
+    ]:
         assert path.resolve().is_relative_to(tmp_path.resolve())
     assert epic.rel(epic.log_path) == "docs/specs/epic_7/consensus/decision_log.jsonl"
     assert epic.rel(Path("/elsewhere/x")) == "/elsewhere/x"

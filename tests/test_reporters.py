@@ -27,8 +27,14 @@ NASTY = Problem(
     column=7,
     keyword="pattern",
 )
-WARNING = Problem("docs/specs/epic_1/consensus/.guardians.journal.json", "VAL151", "interrupted", CODES["VAL151"][1],
-                  keyword="journal", severity="warning")
+WARNING = Problem(
+    "docs/specs/epic_1/consensus/.guardians.journal.json",
+    "VAL151",
+    "interrupted",
+    CODES["VAL151"][1],
+    keyword="journal",
+    severity="warning",
+)
 NO_LINE = Problem("docs/specs/epic_1/consensus/decision_log.jsonl", "VAL112", "gone", CODES["VAL112"][1])
 
 
@@ -58,8 +64,12 @@ def render(fmt: str, reports: list[EpicReport], color: bool | None = None) -> st
 
 
 def sample() -> list[EpicReport]:
-    bad = EpicReport("epic_1", files=[NASTY.file, WARNING.file, "docs/specs/epic_1/consensus/artifacts/plan.json"],
-                     problems=[NASTY, WARNING, NO_LINE], log_lines=4)
+    bad = EpicReport(
+        "epic_1",
+        files=[NASTY.file, WARNING.file, "docs/specs/epic_1/consensus/artifacts/plan.json"],
+        problems=[NASTY, WARNING, NO_LINE],
+        log_lines=4,
+    )
     clean = EpicReport("epic_2", files=["docs/specs/epic_2/consensus/artifacts/plan.json"])
     return [bad, clean, EpicReport("files")]
 

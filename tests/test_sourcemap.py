@@ -40,7 +40,7 @@ def at(text: str, line: int, col: int) -> str:
 @pytest.mark.parametrize(
     "path, expected",
     [
-        ("$", ['{']),
+        ("$", ["{"]),
         ("$.name", ['"name"']),
         ("$.services[1].replicas", ['"replicas": -1']),
         ("$.services[1]", ["{"]),

@@ -342,8 +342,10 @@ def test_json_schema_violation_has_path_line_column(tree: Path) -> None:
 
 
 def test_yaml_message_violation_has_line_column(tree: Path) -> None:
-    text = "from: developer\nto: migration\ntimestamp: '2026_11_24_14_30_00'\nepic_id: epic_1\n" \
+    text = (
+        "from: developer\nto: migration\ntimestamp: '2026_11_24_14_30_00'\nepic_id: epic_1\n"
         "iteration: 0\ntype: handoff\nsubject: go\ncontent:\n  summary: done\n"
+    )
     write(tree / "docs/specs/epic_1/consensus/messages/inbox/migration/new.yaml", text)
     p = only(problems(tree), "VAL001")
     assert p["json_path"] == "$.iteration"
@@ -385,8 +387,10 @@ def test_invalid_json_syntax_has_line_column(tree: Path) -> None:
 
 
 def test_checkpoint_and_cicd_are_validated(tree: Path) -> None:
-    write(tree / "docs/specs/epic_1/consensus/checkpoints/bad.json", dump_json({"name": "Bad Name", "epic_id": "epic_1",
-                                                                             "created_at": STAMP}))
+    write(
+        tree / "docs/specs/epic_1/consensus/checkpoints/bad.json",
+        dump_json({"name": "Bad Name", "epic_id": "epic_1", "created_at": STAMP}),
+    )
     cicd = tree / "docs/specs/epic_1/consensus/artifacts/cicd.yaml"
     cicd.write_text(CICD.replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest"))
     found = problems(tree)
@@ -440,8 +444,9 @@ def test_iteration_going_backwards(tree: Path) -> None:
 
 def test_queued_iterations_decided_guardian_by_guardian_are_fine(tree: Path) -> None:
     def mutate(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for entry, (agent, iteration) in zip(entries, [("migration", 1), ("migration", 2), ("deploy", 1),
-                                                       ("deploy", 2)], strict=True):
+        for entry, (agent, iteration) in zip(
+            entries, [("migration", 1), ("migration", 2), ("deploy", 1), ("deploy", 2)], strict=True
+        ):
             entry.update(agent=agent, iteration=iteration)
         return entries
 
@@ -548,8 +553,10 @@ def test_message_to_missing_or_wrong_inbox(tree: Path) -> None:
 
 
 def test_message_for_another_epic(tree: Path) -> None:
-    write(tree / "docs/specs/epic_1/consensus/messages/inbox/migration/c.yaml",
-          yaml.safe_dump(message("epic_2", "developer", "migration")))
+    write(
+        tree / "docs/specs/epic_1/consensus/messages/inbox/migration/c.yaml",
+        yaml.safe_dump(message("epic_2", "developer", "migration")),
+    )
     assert only(problems(tree), "VAL134")["json_path"] == "$.epic_id"
 
 
@@ -628,8 +635,10 @@ def test_symlinked_log_is_refused(tree: Path) -> None:
 
 
 def test_github_annotations(tree: Path) -> None:
-    path = write(tree / "docs/specs/epic_1/consensus/messages/inbox/migration/m.yaml",
-                 yaml.safe_dump(message("epic_1", "developer", "nowhere")))
+    path = write(
+        tree / "docs/specs/epic_1/consensus/messages/inbox/migration/m.yaml",
+        yaml.safe_dump(message("epic_1", "developer", "nowhere")),
+    )
     to_line = path.read_text().splitlines().index("to: nowhere") + 1
     code, out = run("--root", str(tree), "--format", "github")
     assert code == 1
@@ -843,3 +852,36 @@ def test_freshly_run_example_validates_clean(tmp_path: Path) -> None:
     assert ran.exit_code == 0, ran.output
     code, out = run("--root", str(root))
     assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "a": 2}',
+        '{"a": NaN}',
+        '{"a": Infinity}',
+        '{"a": 1e400}',
+        '{"a": 123456789012345678901234567890}',
+        '{"a": -9223372036854775808}',
+        "\ufeff" + '{"a": [1, 2.5, {"b": null}]}',
+        "[" * 65 + "]" * 65,
+        "[" * 64 + "]" * 64,
+        '{"a": "\\u0000"}',
+        '{"a": 1}\x00',
+        "[1, 2,]",
+    ],
+)
+def test_fast_json_path_accepts_exactly_what_the_loader_accepts(text: str) -> None:
+    from guardians.errors import InputError
+    from guardians.loaders import load_json_text
+    from guardians.validate import Doc, parse
+
+    try:
+        expected: Any = load_json_text(text.removeprefix("\ufeff"), "x.json")
+    except InputError:
+        expected = InputError
+    value, problem = parse(Doc("x.json", text.encode(), "json"))
+    if expected is InputError:
+        assert problem is not None and problem.code == "VAL002"
+    else:
+        assert problem is None and value == expected

@@ -182,9 +182,7 @@ def test_hints_are_only_hints(root: Path) -> None:
 
 def test_overflow_triggers_a_full_rescan(root: Path) -> None:
     inbox(root, "epic_1")
-    watcher, _, _ = make_watcher(
-        root, [lambda: deliver(root, "epic_1", "lost.json", vetoable(1)), Hints(rescan=True)]
-    )
+    watcher, _, _ = make_watcher(root, [lambda: deliver(root, "epic_1", "lost.json", vetoable(1)), Hints(rescan=True)])
     assert watcher.run() == 0
     assert len(entries(root, "epic_1")) == 1
     assert watcher.metrics.value("guardians_rescans_total", {"reason": "overflow"}) == 1

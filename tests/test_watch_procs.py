@@ -165,9 +165,7 @@ def test_sigkill_at_random_points_loses_nothing_and_decides_nothing_twice(tmp_pa
     assert kills == 10 and len(names) == 600
     assert outcomes["reject"] == sum(1 for n in names if int(n[1:6]) % 5 == 0)
     # the kills did interrupt work: earlier rounds decided some, the last one the rest
-    decided_before = sum(
-        1 for r in range(10) for e in log_events(root, f"r{r}") if e.get("event") == "decision"
-    )
+    decided_before = sum(1 for r in range(10) for e in log_events(root, f"r{r}") if e.get("event") == "decision")
     assert 0 < decided_before < 600
 
 
@@ -215,9 +213,7 @@ def test_several_watchers_and_runs_on_one_root(tmp_path: Path) -> None:
     assert codes == [0, 0, 0]
     assert runs and set(runs) <= {0}, runs
     audit(root, names)
-    by_process = [
-        sum(1 for e in log_events(root, f"w{k}") if e.get("event") == "decision") for k in range(3)
-    ]
+    by_process = [sum(1 for e in log_events(root, f"w{k}") if e.get("event") == "decision") for k in range(3)]
     assert sum(by_process) <= 2000  # the rest were decided by `guardians run`
 
 

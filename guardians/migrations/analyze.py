@@ -98,22 +98,26 @@ class MigrationReport:
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings() if f.blocking]
 
-    def to_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         findings = self.findings()
         by_severity: dict[str, int] = {}
         for f in findings:
             by_severity[str(f.severity)] = by_severity.get(str(f.severity), 0) + 1
         return {
+            "files": len(self.files),
+            "statements": sum(r.statements for r in self.files),
+            "findings": len(findings),
+            "blocking": sum(1 for f in findings if f.blocking),
+            "suppressed": len(self.suppressed()),
+            "by_severity": by_severity,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: risk, destructive, summary and per-file findings/suppressed."""
+        return {
             "risk": self.risk,
             "destructive": self.destructive,
-            "summary": {
-                "files": len(self.files),
-                "statements": sum(r.statements for r in self.files),
-                "findings": len(findings),
-                "blocking": sum(1 for f in findings if f.blocking),
-                "suppressed": len(self.suppressed()),
-                "by_severity": by_severity,
-            },
+            "summary": self.summary(),
             "files": [r.to_dict() for r in self.files],
         }
 

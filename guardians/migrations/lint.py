@@ -64,7 +64,7 @@ def _write_json(report: MigrationReport, out: TextIO) -> None:
             return "[]"
         return "[\n    " + ",\n    ".join(dumps(v, ensure_ascii=False) for v in values) + "\n  ]"
 
-    summary = report.to_dict()["summary"]
+    summary = report.summary()
     out.write(
         "{\n"
         f'  "risk": {dumps(report.risk)},\n'
