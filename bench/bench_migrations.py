@@ -17,7 +17,6 @@ Usage: .venv/bin/python bench/bench_migrations.py [--statements 10000] [--repeat
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import sys
@@ -147,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| run | seconds | statements/s | peak RSS (MiB) |")
     print("|---|---:|---:|---:|")
-    for label, seconds, rss in rows:
-        mem = f"{rss / 1024:.0f}" if rss is not None else "-"
+    for label, seconds, peak_kib in rows:
+        mem = f"{peak_kib / 1024:.0f}" if peak_kib is not None else "-"
         print(f"| {label} | {seconds:.3f} | {statements / seconds:,.0f} | {mem} |")
     if squawk_s is not None:
         print()

@@ -75,64 +75,122 @@ def documents(epic: str) -> dict[str, Any]:
     return {
         "plan.json": {
             **head,
-            "stages": [{"stage_id": i, "name": f"stage {i}", "duration_hours": 2.5,
-                        "tasks": [{"id": f"T{i}{j}", "title": "task", "owner": "dev"} for j in range(3)]}
-                       for i in range(3)],
-            "rollback_plan": {"trigger_conditions": ["error rate > 5%", "p95 > 800ms"],
-                              "procedure": ["flip traffic back", "scale down green"], "time_to_rollback": "5m"},
+            "stages": [
+                {
+                    "stage_id": i,
+                    "name": f"stage {i}",
+                    "duration_hours": 2.5,
+                    "tasks": [{"id": f"T{i}{j}", "title": "task", "owner": "dev"} for j in range(3)],
+                }
+                for i in range(3)
+            ],
+            "rollback_plan": {
+                "trigger_conditions": ["error rate > 5%", "p95 > 800ms"],
+                "procedure": ["flip traffic back", "scale down green"],
+                "time_to_rollback": "5m",
+            },
             "risks": [{"risk": "lock contention", "likelihood": "low", "impact": "medium", "mitigation": "batch"}],
             "operations": {
                 "service": "orders",
                 "health_checks": {"readiness": {"endpoint": "/ready"}, "liveness": {"endpoint": "/live"}},
-                "monitoring": {"metrics": ["http_requests_total", "latency"], "dashboards": ["orders"],
-                               "alerts": ["HighErrorRate"]},
-                "resources": {"cpu": "500m", "memory": "512Mi", "replicas": 3,
-                              "scaling": {"min": 3, "max": 10, "target_cpu": 70}},
+                "monitoring": {
+                    "metrics": ["http_requests_total", "latency"],
+                    "dashboards": ["orders"],
+                    "alerts": ["HighErrorRate"],
+                },
+                "resources": {
+                    "cpu": "500m",
+                    "memory": "512Mi",
+                    "replicas": 3,
+                    "scaling": {"min": 3, "max": 10, "target_cpu": 70},
+                },
                 "staging_validation": {"passed": True, "tests": ["smoke", "e2e"]},
                 "environment": "production",
             },
         },
         "implementation.json": {
             **head,
-            "tasks_completed": [{"id": f"T{i}", "files": [f"src/mod{i}.py", f"tests/test_mod{i}.py"]}
-                                for i in range(6)],
+            "tasks_completed": [
+                {"id": f"T{i}", "files": [f"src/mod{i}.py", f"tests/test_mod{i}.py"]} for i in range(6)
+            ],
             "migrations": [],
             "changes": {"cache": False, "config": ["config/app.yaml"]},
         },
         "review.json": {
             **head,
             "review_status": "approved",
-            "security_scan": {"passed": True, "vulnerabilities_found": 0,
-                              "findings": [{"severity": "info", "title": "outdated pin"}]},
+            "security_scan": {
+                "passed": True,
+                "vulnerabilities_found": 0,
+                "findings": [{"severity": "info", "title": "outdated pin"}],
+            },
         },
         "health_report.json": {
             "epic_id": epic,
             "timestamp": STAMP,
-            "services": [{"name": f"svc{i}", "status": "up", "port": 8000 + i,
-                          "metrics": {"cpu_percent": 35.5, "memory_percent": 61.0, "error_rate_percent": 0.1,
-                                      "p95_latency_ms": 180}} for i in range(3)],
+            "services": [
+                {
+                    "name": f"svc{i}",
+                    "status": "up",
+                    "port": 8000 + i,
+                    "metrics": {
+                        "cpu_percent": 35.5,
+                        "memory_percent": 61.0,
+                        "error_rate_percent": 0.1,
+                        "p95_latency_ms": 180,
+                    },
+                }
+                for i in range(3)
+            ],
         },
         "migration_review.json": {
-            **head, "risk": "low", "destructive": False, "review_digest": "a" * 64, "requires_approval": False,
-            "files": [], "findings": [], "decision": "approve",
+            **head,
+            "risk": "low",
+            "destructive": False,
+            "review_digest": "a" * 64,
+            "requires_approval": False,
+            "files": [],
+            "findings": [],
+            "decision": "approve",
         },
         "deployment.json": {
             **head,
-            "deployment_strategy": {"type": "canary", "reason": "DEP201 medium risk", "stages": [
-                {"stage": s, "automatic": s != "production", "tests": ["smoke", "synthetic"],
-                 "rollback_automatic": True, "soak_time_hours": 1, "approval_required": s == "production"}
-                for s in ("staging", "canary", "production")]},
-            "infrastructure": {"resources_required": {"cpu": "500m", "memory": "512Mi", "replicas": 3},
-                               "scaling": {"min": 3, "max": 10, "target_cpu": 70}},
+            "deployment_strategy": {
+                "type": "canary",
+                "reason": "DEP201 medium risk",
+                "stages": [
+                    {
+                        "stage": s,
+                        "automatic": s != "production",
+                        "tests": ["smoke", "synthetic"],
+                        "rollback_automatic": True,
+                        "soak_time_hours": 1,
+                        "approval_required": s == "production",
+                    }
+                    for s in ("staging", "canary", "production")
+                ],
+            },
+            "infrastructure": {
+                "resources_required": {"cpu": "500m", "memory": "512Mi", "replicas": 3},
+                "scaling": {"min": 3, "max": 10, "target_cpu": 70},
+            },
             "monitoring": {"metrics": ["http_requests_total"], "dashboards": ["orders"], "alerts": ["HighErrors"]},
             "health_checks": {"readiness": probe, "liveness": probe},
             "rollback": {"triggers": ["errors"], "procedure": ["revert"], "time_to_rollback_seconds": 300},
         },
         "backup_plan.json": {
-            **head, "checkpoint_name": "prod-deploy-20261124-1430",
+            **head,
+            "checkpoint_name": "prod-deploy-20261124-1430",
             "retention": {"class": "production", "days": 30},
-            "targets": [{"kind": "config", "reason": "config change", "method": "tar",
-                         "verification": ["tar -tzf"], "restore_test": ["untar into scratch"]}],
+            "targets": [
+                {
+                    "kind": "config",
+                    "reason": "config change",
+                    "method": "tar",
+                    "verification": ["tar -tzf"],
+                    "restore_test": ["untar into scratch"],
+                }
+            ],
             "requires_verified_checkpoint": False,
         },
     }
@@ -167,7 +225,7 @@ type: handoff
 """
 
 MUTATIONS = [
-    lambda d: d.update(iteration="one"),
+    lambda d: d.update(timestamp=12),
     lambda d: d.pop("epic_id"),
     lambda d: d.update(epic_id="EPIC-7"),
     lambda d: d.update(timestamp="yesterday"),
@@ -210,8 +268,14 @@ def generate(root: Path, epics: int, invalid_every: int = 100) -> dict[str, Any]
         outs = [["migration_review.json"], ["deployment.json"], ["backup_plan.json"]]
         for seq, (agent, names) in enumerate(zip(("migration", "deploy", "backup"), outs, strict=True), 1):
             entry = {
-                "seq": seq, "prev_hash": head, "timestamp": STAMP, "agent": agent, "decision": "approve",
-                "epic_id": epic, "iteration": 1, "source_document": f"{rel}/messages/inbox/{agent}/handoff.yaml",
+                "seq": seq,
+                "prev_hash": head,
+                "timestamp": STAMP,
+                "agent": agent,
+                "decision": "approve",
+                "epic_id": epic,
+                "iteration": 1,
+                "source_document": f"{rel}/messages/inbox/{agent}/handoff.yaml",
                 "previous_artifacts": [f"{rel}/artifacts/plan.json"],
                 "details": {"summary": f"{agent} approves", "findings": []},
                 "inputs": {f"{rel}/artifacts/plan.json": shas[f"{rel}/artifacts/plan.json"]},
@@ -227,8 +291,7 @@ def generate(root: Path, epics: int, invalid_every: int = 100) -> dict[str, Any]
 
 
 def measure(cmd: list[str], out: Path) -> tuple[int, float, int]:
-    proc = subprocess.run([sys.executable, "-c", MEASURE, str(out), *cmd], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run([sys.executable, "-c", MEASURE, str(out), *cmd], capture_output=True, text=True, check=True)
     code, wall, rss = proc.stdout.split()
     return int(code), float(wall), int(rss)
 
@@ -261,15 +324,18 @@ def main() -> int:
     try:
         t = time.perf_counter()
         info = generate(root, args.epics)
-        print(f"generated {info['files']} files ({info['schema_files']} documents + {args.epics} logs, "
-              f"{len(info['planted'])} invalid) in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        print(
+            f"generated {info['files']} files ({info['schema_files']} documents + {args.epics} logs, "
+            f"{len(info['planted'])} invalid) in {time.perf_counter() - t:.1f}s",
+            file=sys.stderr,
+        )
         schemas = schema_dir(tmp)
         out = tmp / "out.json"
         rows: list[tuple[str, float, int, int]] = []
 
         def guardians(jobs: int) -> tuple[float, int, Any]:
             env = "import sys; from pathlib import Path; from guardians.validate import validate_command; "
-            code = (f"{env}sys.exit(validate_command(Path({str(root)!r}), [], 'json', sys.stdout, jobs={jobs}))")
+            code = f"{env}sys.exit(validate_command(Path({str(root)!r}), [], 'json', sys.stdout, jobs={jobs}))"
             rc, wall, rss = measure([sys.executable, "-c", code], out)
             return wall, rss, rc
 
@@ -287,8 +353,9 @@ def main() -> int:
         rows.append(("floor: read + json.loads/yaml C loader", floor_wall, floor_rss, info["files"]))
         cj_wall = None
         if not args.skip_check_jsonschema:
-            cj_wall, cj_rss, cj_flagged = median_of(max(1, args.runs - 2),
-                                                    lambda: check_jsonschema(info["by_schema"], schemas, tmp))
+            cj_wall, cj_rss, cj_flagged = median_of(
+                max(1, args.runs - 2), lambda: check_jsonschema(info["by_schema"], schemas, tmp)
+            )
             rows.append(("check-jsonschema (one call per schema)", cj_wall, cj_rss, info["schema_files"]))
             assert cj_flagged == {str(root / p) for p in info["planted"]}, "check-jsonschema disagrees"
         report(rows, wall2, floor_wall, cj_wall, info, args)
@@ -312,8 +379,14 @@ def check_jsonschema(by_schema: dict[str, list[str]], schemas: Path, tmp: Path) 
     total, peak, flagged = 0.0, 0, set()
     for name, files in by_schema.items():
         out = tmp / f"cj-{name}.json"
-        cmd = [str(BIN / "check-jsonschema"), "-o", "json", "--schemafile", str(schemas / f"{name}.schema.json"),
-               *files]
+        cmd = [
+            str(BIN / "check-jsonschema"),
+            "-o",
+            "json",
+            "--schemafile",
+            str(schemas / f"{name}.schema.json"),
+            *files,
+        ]
         _, wall, rss = measure(cmd, out)
         total += wall
         peak = max(peak, rss)
@@ -322,11 +395,19 @@ def check_jsonschema(by_schema: dict[str, list[str]], schemas: Path, tmp: Path) 
     return total, peak, flagged
 
 
-def report(rows: list[tuple[str, float, int, int]], ours: float, floor_wall: float, cj: float | None,
-           info: dict[str, Any], args: Any) -> None:
-    print(f"\n{args.epics} epics, {info['files']} files ({info['schema_files']} JSON/YAML documents and "
-          f"{args.epics} decision logs of 3 lines), {len(info['planted'])} invalid; median of {args.runs} runs; "
-          f"{os.cpu_count()} CPUs\n")
+def report(
+    rows: list[tuple[str, float, int, int]],
+    ours: float,
+    floor_wall: float,
+    cj: float | None,
+    info: dict[str, Any],
+    args: Any,
+) -> None:
+    print(
+        f"\n{args.epics} epics, {info['files']} files ({info['schema_files']} JSON/YAML documents and "
+        f"{args.epics} decision logs of 3 lines), {len(info['planted'])} invalid; median of {args.runs} runs; "
+        f"{os.cpu_count()} CPUs\n"
+    )
     print("| tool | wall (s) | files/s | peak RSS (MB) |")
     print("|---|---:|---:|---:|")
     for name, wall, rss, files in rows:

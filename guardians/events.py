@@ -189,6 +189,22 @@ class _OverflowHook(logging.Handler):
 _WATCHDOG_LOGGERS = ("watchdog.observers.inotify_c", "watchdog.observers.inotify")
 
 
+# watchdog holds an IN_MOVED_FROM up to 0.5 s waiting for its IN_MOVED_TO, and
+# every later event queues behind it. A move whose destination is not watched
+# yet - the pipeline's first move into a new processed/ folder - therefore
+# stalled all hints for half a second. Pairing does not matter here (either
+# half of a move is just a hint), so the wait is cut to 20 ms.
+MOVE_PAIRING_DELAY = 0.02
+
+
+def _shorten_move_pairing() -> None:
+    try:
+        from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
+    except ImportError:  # not Linux, or another watchdog layout
+        return
+    InotifyMoveEventGrouper.delay = min(InotifyMoveEventGrouper.delay, MOVE_PAIRING_DELAY)
+
+
 def _inotify_reader_alive() -> bool:
     """watchdog 7 reads inotify in one shared thread per process (``InotifyFD``),
     separate from the observer and emitter threads. If it dies, events stop
@@ -236,6 +252,7 @@ class WatchdogSource:
         else:
             from watchdog.observers import Observer
 
+            _shorten_move_pairing()
             observer = Observer()
         for name in _WATCHDOG_LOGGERS:
             logging.getLogger(name).addHandler(self._hook)

@@ -80,8 +80,10 @@ class TextReporter(Reporter):
             if summary.warnings:
                 counts.append(_plural(summary.warnings, "warning"))
             mark = self._style("FAIL" if summary.errors else "OK", fg="red" if summary.errors else "yellow", bold=True)
-            self._echo(f"{mark} {', '.join(counts)} in {_plural(summary.files_with_problems, 'file')}; "
-                       f"checked {_checked(summary)}")
+            self._echo(
+                f"{mark} {', '.join(counts)} in {_plural(summary.files_with_problems, 'file')}; "
+                f"checked {_checked(summary)}"
+            )
         else:
             self._echo(f"{self._style('OK', fg='green', bold=True)} checked {_checked(summary)}: no problems")
 

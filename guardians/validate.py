@@ -35,35 +35,66 @@ FORMATS = ("text", "json", "github", "junit", "sarif")
 # code -> (short title, what to do about it); rendered in docs/validate.md and SARIF rules.
 CODES: dict[str, tuple[str, str]] = {
     "VAL001": ("schema violation", "Change the value at the JSON path so it satisfies the schema keyword."),
-    "VAL002": ("unreadable file", "Rewrite the file as one valid UTF-8 JSON/YAML document (no anchors, tags, "
-               "duplicate keys), a regular file (not a symlink) under the size limit."),
-    "VAL003": ("unknown file kind", "Name the file after its role (plan.json, veto_*.yaml...) or move it out "
-               "of the consensus folder."),
-    "VAL101": ("hash chain broken", "A log line was edited, removed or reordered; restore the log from git, "
-               "never edit it by hand."),
+    "VAL002": (
+        "unreadable file",
+        "Rewrite the file as one valid UTF-8 JSON/YAML document (no anchors, tags, "
+        "duplicate keys), a regular file (not a symlink) under the size limit.",
+    ),
+    "VAL003": (
+        "unknown file kind",
+        "Name the file after its role (plan.json, veto_*.yaml...) or move it out of the consensus folder.",
+    ),
+    "VAL101": (
+        "hash chain broken",
+        "A log line was edited, removed or reordered; restore the log from git, never edit it by hand.",
+    ),
     "VAL102": ("seq gap", "A log line is missing or duplicated; restore the log from git."),
-    "VAL103": ("iteration went backwards", "Each agent's log entries must carry non-decreasing iterations; "
-               "restore the log, or resend the handoff with the current iteration."),
-    "VAL104": ("torn log tail", "The last log line has no newline (interrupted write); run `guardians run` to "
-               "repair it."),
+    "VAL103": (
+        "iteration went backwards",
+        "Each agent's log entries must carry non-decreasing iterations; "
+        "restore the log, or resend the handoff with the current iteration.",
+    ),
+    "VAL104": (
+        "torn log tail",
+        "The last log line has no newline (interrupted write); run `guardians run` to repair it.",
+    ),
     "VAL105": ("log entry for another epic", "Move the entry's decision to the log of the epic it names."),
-    "VAL111": ("veto without log entry", "Every veto must be written by a guardian: delete the hand-made veto "
-               "or restore the log entry that wrote it."),
-    "VAL112": ("logged output missing", "Restore the file from git (or rerun the guardian): the log says it "
-               "was written."),
-    "VAL113": ("logged output changed", "The file differs from what the guardian wrote; restore it from git "
-               "instead of editing guardian outputs."),
-    "VAL121": ("operational without approvals", "An epic is operational only after migration, deploy, backup "
-               "and process approved, in that order; rerun the pipeline."),
-    "VAL131": ("unknown file in inbox", "Inboxes hold only *.yaml|*.yml|*.json messages and the processed/, "
-               "rejected/, waiting/ folders; rename or remove the file."),
-    "VAL132": ("message to a missing inbox", "Set `to` to an existing inbox (migration, deploy, backup, process, "
-               "quality, developer, architect, tech-lead)."),
-    "VAL133": ("message in the wrong inbox", "Deliver the message to the inbox named in `to` (use `guardians "
-               "send`), or fix `to`."),
+    "VAL111": (
+        "veto without log entry",
+        "Every veto must be written by a guardian: delete the hand-made veto or restore the log entry that wrote it.",
+    ),
+    "VAL112": (
+        "logged output missing",
+        "Restore the file from git (or rerun the guardian): the log says it was written.",
+    ),
+    "VAL113": (
+        "logged output changed",
+        "The file differs from what the guardian wrote; restore it from git instead of editing guardian outputs.",
+    ),
+    "VAL121": (
+        "operational without approvals",
+        "An epic is operational only after migration, deploy, backup "
+        "and process approved, in that order; rerun the pipeline.",
+    ),
+    "VAL131": (
+        "unknown file in inbox",
+        "Inboxes hold only *.yaml|*.yml|*.json messages and the processed/, "
+        "rejected/, waiting/ folders; rename or remove the file.",
+    ),
+    "VAL132": (
+        "message to a missing inbox",
+        "Set `to` to an existing inbox (migration, deploy, backup, process, quality, developer, architect, tech-lead).",
+    ),
+    "VAL133": (
+        "message in the wrong inbox",
+        "Deliver the message to the inbox named in `to` (use `guardians send`), or fix `to`.",
+    ),
     "VAL134": ("message for another epic", "Deliver the message to the epic named in `epic_id`, or fix it."),
-    "VAL141": ("migration file missing", "Add the migration file listed in implementation.json `migrations` "
-               "(relative to the repository root or consensus/artifacts/), or remove the entry."),
+    "VAL141": (
+        "migration file missing",
+        "Add the migration file listed in implementation.json `migrations` "
+        "(relative to the repository root or consensus/artifacts/), or remove the entry.",
+    ),
     "VAL151": ("interrupted commit", "An interrupted commit; run `guardians run` to finish it."),
 }
 
@@ -312,8 +343,13 @@ def _fast_json(data: bytes) -> Any:
     if "\x00" in text or text.count("{") + text.count("[") > _DEPTH_SAFE:
         return _SLOW
     try:
-        return json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_pairs, parse_int=_int,
-                          parse_float=_float, parse_constant=_constant)
+        return json.loads(
+            text.removeprefix("\ufeff"),
+            object_pairs_hook=_pairs,
+            parse_int=_int,
+            parse_float=_float,
+            parse_constant=_constant,
+        )
     except (ValueError, RecursionError):
         return _SLOW
 
@@ -342,8 +378,16 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
     if not errors:  # the two validators disagree: never pass silently
         line, col = doc.where(base)
         return [
-            Problem(doc.display, "VAL001", "does not match the schema", _schema_fix(schema_name, "schema", ""),
-                    json_path_of(base), line, col, "schema")
+            Problem(
+                doc.display,
+                "VAL001",
+                "does not match the schema",
+                _schema_fix(schema_name, "schema", ""),
+                json_path_of(base),
+                line,
+                col,
+                "schema",
+            )
         ]
     errors.sort(key=lambda e: (list(map(str, e.absolute_path)), e.message))
     out = []
@@ -353,8 +397,16 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
         line, col = doc.where(parts)
         keyword = str(error.validator)
         out.append(
-            Problem(doc.display, "VAL001", message, _schema_fix(schema_name, keyword, json_path_of(parts), error),
-                    json_path_of(parts), line, col, keyword)
+            Problem(
+                doc.display,
+                "VAL001",
+                message,
+                _schema_fix(schema_name, keyword, json_path_of(parts), error),
+                json_path_of(parts),
+                line,
+                col,
+                keyword,
+            )
         )
     return out
 
@@ -461,9 +513,16 @@ class EpicChecker:
 
     def run(self) -> EpicReport:
         if (self.consensus / ".guardians.journal.json").exists():
-            self.add(Problem(self.display(self.rel(".guardians.journal.json")), "VAL151",
-                             "a commit was interrupted and not finished", CODES["VAL151"][1],
-                             keyword="journal", severity="warning"))
+            self.add(
+                Problem(
+                    self.display(self.rel(".guardians.journal.json")),
+                    "VAL151",
+                    "a commit was interrupted and not finished",
+                    CODES["VAL151"][1],
+                    keyword="journal",
+                    severity="warning",
+                )
+            )
         log = self.consensus / "decision_log.jsonl"
         if log.exists() or log.is_symlink():
             self.report.files.append(self.display(self.rel("decision_log.jsonl")))
@@ -552,8 +611,15 @@ class EpicChecker:
                 self.check_message(Path(item.path), agent, sub)
 
     def _unknown(self, rel: str, why: str) -> None:
-        self.add(Problem(self.display(rel), "VAL131", f"unknown file in an inbox: {why}", CODES["VAL131"][1],
-                         keyword="inbox-layout"))
+        self.add(
+            Problem(
+                self.display(rel),
+                "VAL131",
+                f"unknown file in an inbox: {why}",
+                CODES["VAL131"][1],
+                keyword="inbox-layout",
+            )
+        )
 
     def check_message(self, path: Path, agent: str, sub: str | None) -> None:
         name = path.name
@@ -562,8 +628,15 @@ class EpicChecker:
         display = self.display(rel)
         self.report.files.append(display)
         if self.cross_file and name.startswith("veto_") and original not in self.index.all_outputs:
-            self.add(Problem(display, "VAL111", "veto file has no decision log entry listing it in `outputs`",
-                             CODES["VAL111"][1], keyword="veto-logged"))
+            self.add(
+                Problem(
+                    display,
+                    "VAL111",
+                    "veto file has no decision log entry listing it in `outputs`",
+                    CODES["VAL111"][1],
+                    keyword="veto-logged",
+                )
+            )
         data, problem = read_file(path, display)
         if data is None:
             self.add(problem)  # type: ignore[arg-type]
@@ -587,16 +660,46 @@ class EpicChecker:
         to = msg.get("to")
         if isinstance(to, str) and to not in self.inboxes:
             line, col = doc.where(["to"])
-            out.append(Problem(doc.display, "VAL132", f"message is addressed to {to!r}, which has no inbox in "
-                               f"{self.epic_id}", CODES["VAL132"][1], "$.to", line, col, "inbox-exists"))
+            out.append(
+                Problem(
+                    doc.display,
+                    "VAL132",
+                    f"message is addressed to {to!r}, which has no inbox in {self.epic_id}",
+                    CODES["VAL132"][1],
+                    "$.to",
+                    line,
+                    col,
+                    "inbox-exists",
+                )
+            )
         elif isinstance(to, str) and to != agent:
             line, col = doc.where(["to"])
-            out.append(Problem(doc.display, "VAL133", f"message is addressed to {to!r} but sits in the {agent!r} "
-                               "inbox", CODES["VAL133"][1], "$.to", line, col, "inbox-match"))
+            out.append(
+                Problem(
+                    doc.display,
+                    "VAL133",
+                    f"message is addressed to {to!r} but sits in the {agent!r} inbox",
+                    CODES["VAL133"][1],
+                    "$.to",
+                    line,
+                    col,
+                    "inbox-match",
+                )
+            )
         if msg.get("epic_id") not in (None, self.epic_id):
             line, col = doc.where(["epic_id"])
-            out.append(Problem(doc.display, "VAL134", f"message is for {msg.get('epic_id')} but sits in "
-                               f"{self.epic_id}", CODES["VAL134"][1], "$.epic_id", line, col, "epic-match"))
+            out.append(
+                Problem(
+                    doc.display,
+                    "VAL134",
+                    f"message is for {msg.get('epic_id')} but sits in {self.epic_id}",
+                    CODES["VAL134"][1],
+                    "$.epic_id",
+                    line,
+                    col,
+                    "epic-match",
+                )
+            )
         return out
 
     def _vetoed_as_invalid(self, agent: str, name: str, data: bytes) -> bool:
@@ -619,12 +722,31 @@ class EpicChecker:
             if shas is None:
                 shas = self._hash_on_disk(path)
             if shas is None:
-                self.add(Problem(log_display, "VAL112", f"output {path} recorded in the log does not exist",
-                                 CODES["VAL112"][1], _outputs_path(path), line, None, "output-exists"))
+                self.add(
+                    Problem(
+                        log_display,
+                        "VAL112",
+                        f"output {path} recorded in the log does not exist",
+                        CODES["VAL112"][1],
+                        _outputs_path(path),
+                        line,
+                        None,
+                        "output-exists",
+                    )
+                )
             elif sha not in shas:
-                self.add(Problem(self.display(path), "VAL113", f"sha256 differs from the one recorded on line {line} "
-                                 f"of the decision log ({sha[:12]}...)", CODES["VAL113"][1], "$", None, None,
-                                 "output-digest"))
+                self.add(
+                    Problem(
+                        self.display(path),
+                        "VAL113",
+                        f"sha256 differs from the one recorded on line {line} of the decision log ({sha[:12]}...)",
+                        CODES["VAL113"][1],
+                        "$",
+                        None,
+                        None,
+                        "output-digest",
+                    )
+                )
 
     def _hash_on_disk(self, path: str) -> set[str] | None:
         import hashlib
@@ -641,8 +763,18 @@ class EpicChecker:
         for ref, index in self.migrations:
             candidates = [self.root / ref, self.consensus / "artifacts" / ref]
             if ".." in ref.split("/") or not any(c.is_file() for c in candidates):
-                self.add(Problem(impl, "VAL141", f"migration file {ref!r} does not exist", CODES["VAL141"][1],
-                                 f"$.migrations[{index}]", None, None, "migration-exists"))
+                self.add(
+                    Problem(
+                        impl,
+                        "VAL141",
+                        f"migration file {ref!r} does not exist",
+                        CODES["VAL141"][1],
+                        f"$.migrations[{index}]",
+                        None,
+                        None,
+                        "migration-exists",
+                    )
+                )
 
 
 def _outputs_path(path: str) -> str:
@@ -712,8 +844,9 @@ def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index:
                 break
     except OSError as exc:
         reason = "is a symbolic link (refused)" if exc.errno == 40 else (exc.strerror or str(exc))
-        report.problems.append(Problem(display, "VAL002", f"cannot read the decision log: {reason}",
-                                       CODES["VAL002"][1], keyword="read"))
+        report.problems.append(
+            Problem(display, "VAL002", f"cannot read the decision log: {reason}", CODES["VAL002"][1], keyword="read")
+        )
 
 
 @dataclass
@@ -729,19 +862,45 @@ def _check_log_line(
 ) -> bool:
     add = report.problems.append
     if not raw:
-        add(Problem(display, "VAL002", f"line is longer than {MAX_LINE} bytes", CODES["VAL002"][1],
-                    line=lineno, keyword="line-length"))
+        add(
+            Problem(
+                display,
+                "VAL002",
+                f"line is longer than {MAX_LINE} bytes",
+                CODES["VAL002"][1],
+                line=lineno,
+                keyword="line-length",
+            )
+        )
         state.seq += 1
         return True
     if not raw.endswith(b"\n"):
-        add(Problem(display, "VAL104", "last line has no newline: a write was interrupted", CODES["VAL104"][1],
-                    line=lineno, keyword="torn-tail"))
+        add(
+            Problem(
+                display,
+                "VAL104",
+                "last line has no newline: a write was interrupted",
+                CODES["VAL104"][1],
+                line=lineno,
+                keyword="torn-tail",
+            )
+        )
         return False
     doc = Doc(display, raw, "json", line_offset=lineno - 1)
     entry, problem = parse(doc)
     if problem is not None or not isinstance(entry, dict):
-        add(problem or Problem(display, "VAL002", "log line is not a JSON object", CODES["VAL002"][1],
-                               line=lineno, column=1, keyword="type"))
+        add(
+            problem
+            or Problem(
+                display,
+                "VAL002",
+                "log line is not a JSON object",
+                CODES["VAL002"][1],
+                line=lineno,
+                column=1,
+                keyword="type",
+            )
+        )
         state.seq += 1
         return True
     report.problems.extend(schema_problems(doc, entry, "decision_log_entry"))
@@ -757,26 +916,66 @@ def _chain(doc: Doc, entry: dict[str, Any], lineno: int, epic_id: str, report: E
     seq = entry.get("seq")
     if seq != state.seq + 1:
         line, col = doc.where(["seq"])
-        add(Problem(doc.display, "VAL102", f"seq is {seq!r}, expected {state.seq + 1} (line missing, duplicated "
-                    "or reordered)", CODES["VAL102"][1], "$.seq", line, col, "seq"))
+        add(
+            Problem(
+                doc.display,
+                "VAL102",
+                f"seq is {seq!r}, expected {state.seq + 1} (line missing, duplicated or reordered)",
+                CODES["VAL102"][1],
+                "$.seq",
+                line,
+                col,
+                "seq",
+            )
+        )
     state.seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else state.seq + 1
     if entry.get("prev_hash") != state.head:
         line, col = doc.where(["prev_hash"])
-        add(Problem(doc.display, "VAL101", "prev_hash does not match the previous entry's hash (line removed, "
-                    "reordered or edited)", CODES["VAL101"][1], "$.prev_hash", line, col, "prev_hash"))
+        add(
+            Problem(
+                doc.display,
+                "VAL101",
+                "prev_hash does not match the previous entry's hash (line removed, reordered or edited)",
+                CODES["VAL101"][1],
+                "$.prev_hash",
+                line,
+                col,
+                "prev_hash",
+            )
+        )
     try:
         actual = entry_hash(entry)
     except (TypeError, ValueError):
         actual = ""
     if entry.get("hash") != actual:
         line, col = doc.where(["hash"])
-        add(Problem(doc.display, "VAL101", "hash does not match the entry's content (entry edited)",
-                    CODES["VAL101"][1], "$.hash", line, col, "hash"))
+        add(
+            Problem(
+                doc.display,
+                "VAL101",
+                "hash does not match the entry's content (entry edited)",
+                CODES["VAL101"][1],
+                "$.hash",
+                line,
+                col,
+                "hash",
+            )
+        )
     state.head = entry["hash"] if isinstance(entry.get("hash"), str) else actual
     if entry.get("epic_id") != epic_id:
         line, col = doc.where(["epic_id"])
-        add(Problem(doc.display, "VAL105", f"entry is for {entry.get('epic_id')!r}, not {epic_id}",
-                    CODES["VAL105"][1], "$.epic_id", line, col, "epic-match"))
+        add(
+            Problem(
+                doc.display,
+                "VAL105",
+                f"entry is for {entry.get('epic_id')!r}, not {epic_id}",
+                CODES["VAL105"][1],
+                "$.epic_id",
+                line,
+                col,
+                "epic-match",
+            )
+        )
 
 
 def _index_entry(
@@ -791,8 +990,18 @@ def _index_entry(
         before = state.iterations.get(agent, 0)
         if iteration < before:
             line, col = doc.where(["iteration"])
-            add(Problem(doc.display, "VAL103", f"iteration {iteration} is lower than {before} in an earlier "
-                        f"{agent} entry", CODES["VAL103"][1], "$.iteration", line, col, "iteration-order"))
+            add(
+                Problem(
+                    doc.display,
+                    "VAL103",
+                    f"iteration {iteration} is lower than {before} in an earlier {agent} entry",
+                    CODES["VAL103"][1],
+                    "$.iteration",
+                    line,
+                    col,
+                    "iteration-order",
+                )
+            )
         state.iterations[agent] = max(before, iteration)
     outputs = entry.get("outputs")
     if isinstance(outputs, dict):
@@ -810,9 +1019,19 @@ def _index_entry(
         missing = missing_approvals(state.approvals, iteration)
         if missing:
             line, col = doc.where(["decision"])
-            add(Problem(doc.display, "VAL121", f"operational at iteration {iteration} without approvals from "
-                        f"{', '.join(missing)} (needed in order: {', '.join(GUARDIANS)})", CODES["VAL121"][1],
-                        "$.decision", line, col, "operational-order"))
+            add(
+                Problem(
+                    doc.display,
+                    "VAL121",
+                    f"operational at iteration {iteration} without approvals from "
+                    f"{', '.join(missing)} (needed in order: {', '.join(GUARDIANS)})",
+                    CODES["VAL121"][1],
+                    "$.decision",
+                    line,
+                    col,
+                    "operational-order",
+                )
+            )
 
 
 def missing_approvals(approvals: list[tuple[str, int]], iteration: Any) -> list[str]:
@@ -853,8 +1072,9 @@ def check_single(path: Path, display: str, report: EpicReport) -> None:
         schema_name = "message"
     if schema_name is None:
         report.files.append(display)
-        report.problems.append(Problem(display, "VAL003", "no schema is known for this file name",
-                                       CODES["VAL003"][1], keyword="file-kind"))
+        report.problems.append(
+            Problem(display, "VAL003", "no schema is known for this file name", CODES["VAL003"][1], keyword="file-kind")
+        )
         return
     if located is not None and in_inbox:
         root, epic_id = located

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from guardians import atomic
 from guardians.atomic import atomic_write_bytes, atomic_write_text, create_exclusive
 
 OLD = b"old content\n" * 100
@@ -86,7 +85,7 @@ def _fail_nth(monkeypatch, name: str, n: int, calls: list[str]):
             raise _Crash(errno.EIO, f"injected failure in os.{name}")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(atomic.os, name, wrapper)
+    monkeypatch.setattr(os, name, wrapper)
 
 
 # (syscall, which call fails, content expected afterwards)
@@ -131,7 +130,7 @@ def test_short_writes_are_continued(tmp_path, monkeypatch):
     def dribble(fd, data):
         return real_write(fd, bytes(data[:7]))
 
-    monkeypatch.setattr(atomic.os, "write", dribble)
+    monkeypatch.setattr(os, "write", dribble)
     atomic_write_bytes(tmp_path / "a", NEW)
     assert create_exclusive(tmp_path / "b", NEW)
     monkeypatch.undo()

@@ -4,6 +4,7 @@ corruption handling, and appends from several real processes."""
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import signal
@@ -19,7 +20,6 @@ import pytest
 from click.testing import CliRunner
 from filelock import FileLock, Timeout
 
-from guardians import decision_log
 from guardians.decision_log import (
     LOCK_TIMEOUT,
     MAX_LINE,
@@ -230,7 +230,7 @@ def test_short_write_leaves_torn_tail_that_the_next_append_repairs(tmp_path, mon
     log, path = new_log(tmp_path, 3)
     before = path.read_bytes()
     real_write = os.write
-    monkeypatch.setattr(decision_log.os, "write", lambda fd, data: real_write(fd, data[: len(data) // 2]))
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, data[: len(data) // 2]))
     with pytest.raises(OSError, match="short write"):
         log.append({"message_key": "lost"})
     monkeypatch.undo()
@@ -244,14 +244,14 @@ def test_short_write_leaves_torn_tail_that_the_next_append_repairs(tmp_path, mon
 
 
 def test_fsync_error_is_raised_not_retried(tmp_path, monkeypatch):
-    log, path = new_log(tmp_path, 2)
+    log, _ = new_log(tmp_path, 2)
     calls = []
 
     def failing_fsync(fd):
         calls.append(fd)
         raise OSError(errno.EIO, "injected EIO")
 
-    monkeypatch.setattr(decision_log.os, "fsync", failing_fsync)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError) as info:
         log.append({"message_key": "x"})
     assert info.value.errno == errno.EIO
@@ -382,7 +382,7 @@ def test_concurrent_appends_from_processes(tmp_path):
     assert (result.ok, result.entries) == (True, writers * per_writer)
     # Writers interleaved: the log is not just six sequential runs.
     order = [json.loads(raw)["writer"] for raw in path.read_bytes().split(b"\n")[:-1]]
-    assert sum(1 for x, y in zip(order, order[1:], strict=False) if x != y) > writers
+    assert sum(1 for x, y in itertools.pairwise(order) if x != y) > writers
     assert quarantined(path) == []
 
 

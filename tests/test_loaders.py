@@ -67,7 +67,7 @@ def test_billion_laughs_rejected_fast(levels):
 
 def test_billion_laughs_does_not_grow_memory():
     script = textwrap.dedent(
-        f"""
+        """
         import resource, sys
         from guardians.errors import InputError
         from guardians.loaders import load_document

@@ -108,7 +108,7 @@ def test_line_for_path(tmp_path: Path) -> None:
 
 def test_unicode_columns_count_characters() -> None:
     text = json.dumps({"é€": 1, "b": 2})
-    line, col = position(text, "json", "$.b") or (0, 0)
+    _line, col = position(text, "json", "$.b") or (0, 0)
     assert text[col - 1 :].startswith('"b"')
 
 

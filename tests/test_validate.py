@@ -885,3 +885,27 @@ def test_fast_json_path_accepts_exactly_what_the_loader_accepts(text: str) -> No
         assert problem is not None and problem.code == "VAL002"
     else:
         assert problem is None and value == expected
+
+
+def test_progress_bar_only_on_a_tty_after_enough_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from guardians import validate
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Tty()
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys, "stderr", err)
+    progress = validate._progress(100)
+    assert progress is not None
+    progress.update(validate.PROGRESS_MIN_FILES)
+    assert err.getvalue() == ""
+    progress.update(10)
+    progress.update(10)
+    progress.close()
+    assert "validating" in err.getvalue()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert validate._progress(100) is None

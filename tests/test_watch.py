@@ -10,6 +10,7 @@ so every decision is fast and real.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import threading
@@ -258,7 +259,7 @@ def test_a_file_that_never_settles_does_not_make_the_loop_spin(root: Path) -> No
         steps += [tick, Hints()]
     source.script = steps
     watcher.run()
-    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
     assert gaps[0] == pytest.approx(0.25)
     assert gaps[-1] == pytest.approx(5.0)  # backed off to the rescan interval
 
@@ -314,7 +315,7 @@ def test_busy_lease_is_retried_soon(root: Path) -> None:
 
     watcher, _, _ = make_watcher(root, [tick, Hints(), tick, Hints()], clock=clock, process=process)
     assert watcher.run() == 0
-    assert [round(b - a, 3) for a, b in zip(attempts, attempts[1:], strict=False)] == [0.05, 0.1]
+    assert [round(b - a, 3) for a, b in itertools.pairwise(attempts)] == [0.05, 0.1]
     assert len(entries(root, "epic_1")) == 1
     assert watcher.metrics.value("guardians_epic_runs_total", {"result": "busy"}) == 2
 
@@ -681,3 +682,19 @@ def test_watch_help(run_cli: Callable[..., Any]) -> None:
     assert result.exit_code == 0
     for option in ("--root", "--http", "--http-allow-remote", "--log-format", "--rescan", "--poll"):
         assert option in result.output
+
+
+def test_watchdog_source_reports_a_dead_observer(root: Path) -> None:
+    source = WatchdogSource(root)
+    source.start()
+    try:
+        assert source.alive()
+        observer = source._observer
+        observer.stop()
+        observer.join(5)
+        assert not source.alive()
+        watcher = Watcher(root, source, threading.Event())
+        assert watcher.run() == EXIT_WATCH_FAILED
+        assert watcher.status()["live"] is False
+    finally:
+        source.stop()

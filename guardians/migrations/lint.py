@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from guardians.migrations.analyze import MigrationReport, analyze_paths
 from guardians.rules.base import Finding, Severity
@@ -20,8 +20,8 @@ def lint_migrations(
     *,
     fmt: str = "text",
     fail_on: str = "error",
-    out: TextIO,
-    err: TextIO | None = None,
+    out: IO[str],
+    err: IO[str] | None = None,
     suppressions: Mapping[str, str] = _NO_SUPPRESSIONS,
     max_bytes: int = 5_000_000,
 ) -> int:
@@ -55,7 +55,7 @@ def _usage_problem(paths: Sequence[Path], fmt: str, fail_on: str) -> str | None:
     return None
 
 
-def _write_json(report: MigrationReport, out: TextIO) -> None:
+def _write_json(report: MigrationReport, out: IO[str]) -> None:
     """One JSON document; one finding per line (the C encoder keeps large outputs fast)."""
     dumps = json.dumps
 
@@ -76,7 +76,7 @@ def _write_json(report: MigrationReport, out: TextIO) -> None:
     )
 
 
-def _write_text(report: MigrationReport, out: TextIO, threshold: Severity) -> None:
+def _write_text(report: MigrationReport, out: IO[str], threshold: Severity) -> None:
     findings = report.findings()
     for f in findings:
         out.write(_format(f))
