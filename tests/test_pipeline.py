@@ -280,3 +280,37 @@ def test_init_scaffolds_and_is_idempotent(run_cli, tmp_path):
     again = run_cli("init", "--root", str(tmp_path), "epic_42")
     assert again.exit_code == 0 and "nothing changed" in again.output
     assert (epic / "epic_42.md").read_text() == "mine"
+
+
+def test_approval_suppression_releases_a_vetoed_migration_without_resend(example, run_cli):
+    """A tech lead accepts a blocking finding for this epic; the vetoed handoff is decided again."""
+    root = example("clean")
+    sql = consensus(root, "epic_1") / "artifacts" / "migrations" / "001_order_note.sql"
+    sql.write_text(sql.read_text() + "CREATE INDEX IF NOT EXISTS orders_note_idx ON orders (note);\n")
+    run_cli("run", "--root", str(root))
+    [veto] = log_entries(root, "epic_1")
+    assert veto["decision"] == "veto"
+    assert "MIG204" in {f["code"] for f in veto["details"]["findings"]}
+    approval = {
+        "from": "tech-lead",
+        "to": "migration",
+        "timestamp": "2026_11_24_11_00_00",
+        "epic_id": "epic_1",
+        "iteration": 1,
+        "type": "approval",
+        "subject": "accept_index_lock",
+        "content": {
+            "review_digest": veto["details"]["review_digest"],
+            "reason": "orders has 40 rows in production",
+            "suppress": {"MIG204": "orders has 40 rows; the lock lasts milliseconds"},
+        },
+    }
+    _drop(root, "approval.yaml", yaml.safe_dump(approval))
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    entries = log_entries(root, "epic_1")
+    assert [e["decision"] for e in entries][:2] == ["veto", "approve"]
+    assert entries[-1]["decision"] == "operational"
+    review = json.loads((consensus(root, "epic_1") / "artifacts" / "migration_review.json").read_text())
+    assert [s["code"] for s in review["suppressed"]] == ["MIG204"]
+    assert review["suppressed"][0]["source"] == "approval" and review["suppressed"][0]["reason"]
+    assert entries[1]["details"]["approval"]["suppress"] == approval["content"]["suppress"]

@@ -205,7 +205,7 @@ def _on_approval(ctx: Context) -> Decision | None:
         "suppress": content.get("suppress", {}),
         "message": ctx.message_rel,
     }
-    parked = _parked(ctx)
+    parked = _parked(ctx) or _vetoed_handoff(ctx, approval["review_digest"])
     if parked is None:
         if _pending_handoffs(ctx):
             return None  # the handoff it approves has not been decided yet
@@ -225,6 +225,25 @@ def _parked(ctx: Context) -> Path | None:
     waiting = ctx.epic.inbox("migration") / "waiting"
     files = sorted(waiting.glob("*.y*ml")) + sorted(waiting.glob("*.json")) if waiting.is_dir() else []
     return files[-1] if files else None
+
+
+def _vetoed_handoff(ctx: Context, digest: str) -> Path | None:
+    """The handoff whose migration veto this approval answers (by review digest).
+
+    An approval may accept findings that vetoed (``suppress``); the vetoed
+    handoff is then decided again, so nobody has to resend it.
+    """
+    last: dict[str, Any] = {}
+    for entry in ctx.log.entries():
+        if entry.get("agent") == "migration" and entry.get("decision") != "reject":
+            last = entry
+    vetoed = last.get("decision") in ("veto", "escalate")
+    source = last.get("source_document")
+    if not vetoed or last.get("details", {}).get("review_digest") != digest or not isinstance(source, str):
+        return None
+    path = ctx.epic.root / source
+    processed = path.parent / "processed" / path.name
+    return processed if processed.is_file() and not processed.is_symlink() else None
 
 
 def _pending_handoffs(ctx: Context) -> bool:
@@ -258,7 +277,7 @@ def _resume(ctx: Context, parked: Path, approval: dict[str, Any]) -> Decision:
             f"approval quotes review_digest {approval['review_digest'][:12]}, which does not match the "
             f"current review {decision.details['review_digest'][:12]}; still waiting"
         )
-    else:
+    elif parked.parent.name == "waiting":
         processed = parked.parent.parent / "processed" / parked.name
         decision.moves.append((ctx.epic.rel(parked), ctx.epic.rel(processed)))
     return decision
