@@ -48,6 +48,27 @@ class _Index:
     seq: int = 0
     head: str = ""
     keys: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    # Last entry per agent (ignoring rejects) and the latest recorded approval:
+    # what guardians ask of the history, without rescanning the file.
+    last: dict[str, dict[str, Any]] = field(default_factory=dict)
+    approval: dict[str, Any] | None = None
+
+    def add(self, entry: dict[str, Any]) -> None:
+        key = entry.get("message_key")
+        if isinstance(key, str):
+            self.keys.add(key)
+        decision = str(entry.get("decision"))
+        self.counts[decision] = self.counts.get(decision, 0) + 1
+        if decision == "reject":
+            return
+        self.last[str(entry.get("agent"))] = entry
+        details = entry.get("details")
+        if isinstance(details, dict) and isinstance(details.get("approval"), dict):
+            self.approval = details["approval"]
+
+
+_OPEN: dict[str, DecisionLog] = {}
 
 
 @dataclass(frozen=True)
@@ -96,9 +117,29 @@ class DecisionLog:
                 self._index.offset += len(raw)
                 self._index.seq = int(entry.get("seq", lineno))
                 self._index.head = str(entry.get("hash", ""))
-                key = entry.get("message_key")
-                if isinstance(key, str):
-                    self._index.keys.add(key)
+                self._index.add(entry)
+
+    @classmethod
+    def open(cls, path: Path, epic_id: str) -> DecisionLog:
+        """A per-process shared instance, so its index is read incrementally."""
+        key = str(path)
+        log = _OPEN.get(key)
+        if log is None or log.epic_id != epic_id:
+            log = _OPEN[key] = cls(path, epic_id)
+        return log
+
+    def count(self, *decisions: str) -> int:
+        self._refresh()
+        return sum(self._index.counts.get(d, 0) for d in decisions)
+
+    def last_entry(self, agent: str) -> dict[str, Any] | None:
+        """The agent's most recent entry that is not a reject."""
+        self._refresh()
+        return self._index.last.get(agent)
+
+    def latest_approval(self) -> dict[str, Any] | None:
+        self._refresh()
+        return self._index.approval
 
     def has_key(self, key: str) -> bool:
         """True when a decision for the message with this sha256 is committed."""
@@ -134,8 +175,7 @@ class DecisionLog:
             self._index.offset += len(line)
             self._index.seq = entry["seq"]
             self._index.head = entry["hash"]
-            if isinstance(entry.get("message_key"), str):
-                self._index.keys.add(entry["message_key"])
+            self._index.add(entry)
             return entry
 
     def _write_line(self, line: bytes) -> None:

@@ -28,7 +28,8 @@ _ACTIONS = {
 def dump_yaml(data: Any) -> bytes:
     import yaml
 
-    text = yaml.safe_dump(data, sort_keys=True, allow_unicode=False, default_flow_style=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter is ~10x faster
+    text = yaml.dump(data, Dumper=dumper, sort_keys=True, allow_unicode=False, default_flow_style=False, width=100)
     return text.encode("ascii")
 
 
@@ -40,7 +41,7 @@ def dump_json(data: Any) -> bytes:
 
 def veto(ctx: Context, subject: str, findings: list[Finding], summary: str, **details: Any) -> Decision:
     """Veto back to the agent that started this run, or escalate on the 3rd veto."""
-    prior = sum(1 for e in ctx.log.entries() if e.get("decision") in ("veto", "escalate"))
+    prior = ctx.log.count("veto", "escalate")
     escalate = prior + 1 >= MAX_VETOES
     first = next((f for f in findings if f.blocking), findings[0] if findings else None)
     target = ctx.origin

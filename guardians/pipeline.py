@@ -18,6 +18,7 @@ bytes) makes a replayed or duplicate delivery a no-op.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -71,7 +72,7 @@ def process_epic(
     clock = now or (lambda: datetime.now(UTC))
     result = EpicResult()
     with lease(epic, lease_timeout):
-        log = DecisionLog(epic.log_path, epic.epic_id)
+        log = DecisionLog.open(epic.log_path, epic.epic_id)
         recover(epic, log)
         skipped: set[Path] = set()
         while True:
@@ -388,8 +389,52 @@ def _inside(epic: Epic, rel: str) -> Path:
     return epic.root / rel
 
 
+STALE_SEND_TMP = 36 * 3600  # Maildir's rule for abandoned tmp/ files
+
+
+def sweep_temp_files(epic: Epic, now: float | None = None) -> int:
+    """Delete temp files a crash left behind. Caller holds the lease.
+
+    Our atomic writes (``.<name>.<random>.tmp``) in the epic happen only under
+    the lease, so any found now are orphans. ``guardians send`` writes into
+    ``inbox/<agent>/.tmp/`` without the lease; those are removed only when
+    untouched for 36 hours.
+    """
+    import time
+
+    clock = now if now is not None else time.time()
+    removed = 0
+    folders = [epic.consensus, epic.artifacts, epic.checkpoints]
+    if epic.inbox_root.is_dir():
+        for inbox in epic.inbox_root.iterdir():
+            folders += [inbox, inbox / "processed", inbox / "waiting", inbox / "rejected"]
+            removed += _sweep(inbox / ".tmp", lambda n, age: age > STALE_SEND_TMP, clock)
+    for folder in folders:
+        removed += _sweep(folder, lambda n, age: n.startswith(".") and n.endswith(".tmp"), clock)
+    return removed
+
+
+def _sweep(folder: Path, stale: Callable[[str, float], bool], clock: float) -> int:
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if entry.is_file(follow_symlinks=False) and stale(entry.name, clock - info.st_mtime):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
 def recover(epic: Epic, log: DecisionLog) -> bool:
     """Finish a commit that a crash interrupted. Caller holds the lease."""
+    sweep_temp_files(epic)
     if not epic.journal_path.exists():
         return False
     try:

@@ -314,3 +314,19 @@ def test_approval_suppression_releases_a_vetoed_migration_without_resend(example
     assert [s["code"] for s in review["suppressed"]] == ["MIG204"]
     assert review["suppressed"][0]["source"] == "approval" and review["suppressed"][0]["reason"]
     assert entries[1]["details"]["approval"]["suppress"] == approval["content"]["suppress"]
+
+
+def test_orphaned_temp_files_are_swept_under_the_lease(example, run_cli):
+    root = example("clean")
+    art = consensus(root, "epic_1") / "artifacts"
+    orphan = art / ".deployment.json.abc123.tmp"
+    orphan.write_text("{half")
+    fresh_send = _inbox(root, "migration") / ".tmp" / "tmpfresh.tmp"
+    fresh_send.parent.mkdir()
+    fresh_send.write_text("being written by guardians send")
+    old_send = fresh_send.with_name("tmpold.tmp")
+    old_send.write_text("abandoned")
+    _age(old_send, 40 * 3600)
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    assert not orphan.exists() and not old_send.exists()
+    assert fresh_send.exists()  # a concurrent `send` is never disturbed

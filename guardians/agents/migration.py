@@ -178,12 +178,7 @@ def _migration_paths(ctx: Context, listed: list[str]) -> tuple[list[Path], list[
 
 def _known_approval(ctx: Context) -> dict[str, Any] | None:
     """The latest approval recorded in this epic's log, if any."""
-    latest = None
-    for entry in ctx.log.entries():
-        approval = entry.get("details", {}).get("approval")
-        if entry.get("agent") == "migration" and isinstance(approval, dict):
-            latest = approval
-    return latest
+    return ctx.log.latest_approval()
 
 
 def _on_approval(ctx: Context) -> Decision | None:
@@ -233,10 +228,7 @@ def _vetoed_handoff(ctx: Context, digest: str) -> Path | None:
     An approval may accept findings that vetoed (``suppress``); the vetoed
     handoff is then decided again, so nobody has to resend it.
     """
-    last: dict[str, Any] = {}
-    for entry in ctx.log.entries():
-        if entry.get("agent") == "migration" and entry.get("decision") != "reject":
-            last = entry
+    last = ctx.log.last_entry("migration") or {}
     vetoed = last.get("decision") in ("veto", "escalate")
     source = last.get("source_document")
     if not vetoed or last.get("details", {}).get("review_digest") != digest or not isinstance(source, str):
