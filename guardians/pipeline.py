@@ -135,6 +135,7 @@ def _evaluate(epic: Epic, item: Pending, key: str, message: Any, log: DecisionLo
 
     problems = validate_data("message", message)
     sender = message.get("from") if isinstance(message, dict) else None
+    iteration = message.get("iteration") if isinstance(message, dict) else 1
     if problems:
         findings = [
             Finding(
@@ -147,10 +148,10 @@ def _evaluate(epic: Epic, item: Pending, key: str, message: Any, log: DecisionLo
             )
             for p in problems[:50]
         ]
-        return _invalid(epic, item, key, now, sender, findings)
+        return _invalid(epic, item, key, now, sender, findings, iteration)
     misroute = _misrouted(epic, item, message)
     if misroute:
-        return _invalid(epic, item, key, now, sender, [misroute])
+        return _invalid(epic, item, key, now, sender, [misroute], iteration)
     ctx = Context(epic, item.agent, message, item.path, key, now, log, ArtifactReader(epic))
     from guardians.agents import EVALUATORS
 
@@ -218,14 +219,20 @@ def invalid_message_veto(ctx: Context, message: str, json_path: str) -> Decision
         suggestion="see `guardians schema show message` and `guardians schema show approval`",
     )
     item = Pending(ctx.agent, ctx.message_path, 0.0, 0, True)
-    return _invalid(ctx.epic, item, ctx.key, ctx.now, ctx.sender, [finding])
+    return _invalid(ctx.epic, item, ctx.key, ctx.now, ctx.sender, [finding], ctx.iteration)
 
 
-def _invalid(epic: Epic, item: Pending, key: str, now: datetime, sender: Any, findings: list[Finding]) -> Decision:
+def _invalid(
+    epic: Epic, item: Pending, key: str, now: datetime, sender: Any, findings: list[Finding], iteration: Any = 1
+) -> Decision:
     """Veto an unusable message back to its sender, or reject it if we can't tell who sent it."""
     from guardians.layout import AGENT_RE
 
-    iteration = 1
+    # Keep the sender's iteration when it is usable, so the log's per-agent
+    # iterations stay monotonic.
+    iteration = (
+        iteration if isinstance(iteration, int) and not isinstance(iteration, bool) and 1 <= iteration <= 1000 else 1
+    )
     if isinstance(sender, str) and AGENT_RE.fullmatch(sender):
         from guardians.outcomes import dump_yaml
 
