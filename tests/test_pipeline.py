@@ -267,6 +267,8 @@ def test_invalid_artifact_veto_names_file_path_and_line(example, run_cli):
     finding = entry["details"]["findings"][0]
     assert finding["file"].endswith("artifacts/plan.json")
     assert finding["json_path"] == "$.operations.resources.replicas"
+    replicas_line = next(i for i, t in enumerate(plan.read_text().splitlines(), 1) if '"replicas"' in t)
+    assert finding["line"] == replicas_line
 
 
 def test_init_scaffolds_and_is_idempotent(run_cli, tmp_path):
@@ -314,6 +316,7 @@ def test_approval_suppression_releases_a_vetoed_migration_without_resend(example
     assert [s["code"] for s in review["suppressed"]] == ["MIG204"]
     assert review["suppressed"][0]["source"] == "approval" and review["suppressed"][0]["reason"]
     assert entries[1]["details"]["approval"]["suppress"] == approval["content"]["suppress"]
+    assert [(s["code"], s["source"]) for s in entries[1]["details"]["suppressed"]] == [("MIG204", "approval")]
 
 
 def test_orphaned_temp_files_are_swept_under_the_lease(example, run_cli):

@@ -73,7 +73,13 @@ def _judge(ctx: Context, paths: list[Path], approval: dict[str, Any] | None) -> 
     else:
         outcome = "approve"
     review_file = _review_file(ctx, report, digest, outcome, needs_approval, matching)
-    details = {"risk": report.risk, "destructive": report.destructive, "review_digest": digest}
+    details = {
+        "risk": report.risk,
+        "destructive": report.destructive,
+        "review_digest": digest,
+        # Every accepted finding is on the record, with its reason.
+        "suppressed": [s.to_dict() for s in report.suppressed()],
+    }
     if outcome == "veto":
         subject = "no_rollback_plan" if any(f.code == "MIG403" for f in blocking) else "unsafe_migration"
         decision = veto(
