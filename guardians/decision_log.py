@@ -191,6 +191,11 @@ class DecisionLog:
         finally:
             os.close(fd)
 
+    def startup_repair(self) -> str | None:
+        """Repair a torn tail under the append lock before anything reads the log."""
+        with self._lock():
+            return self.repair()
+
     def repair(self) -> str | None:
         """Quarantine and cut a torn or garbage last line. Caller holds the lock.
 

@@ -73,6 +73,7 @@ def process_epic(
     result = EpicResult()
     with lease(epic, lease_timeout):
         log = DecisionLog.open(epic.log_path, epic.epic_id)
+        log.startup_repair()
         recover(epic, log)
         skipped: set[Path] = set()
         while True:

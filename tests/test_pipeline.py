@@ -333,3 +333,29 @@ def test_orphaned_temp_files_are_swept_under_the_lease(example, run_cli):
     assert run_cli("run", "--root", str(root)).exit_code == 0
     assert not orphan.exists() and not old_send.exists()
     assert fresh_send.exists()  # a concurrent `send` is never disturbed
+
+
+def test_torn_log_tail_is_repaired_before_deciding(example, run_cli):
+    root = example("clean")
+    log = consensus(root, "epic_1") / "decision_log.jsonl"
+    log.write_bytes(b"\x00" * 40 + b"\n")  # a crash left a line of NULs
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    assert [e["decision"] for e in log_entries(root, "epic_1")][-1] == "operational"
+    assert list((consensus(root, "epic_1") / "quarantine").iterdir())
+
+
+def test_corrupt_log_middle_fails_closed_with_exit_2(example, run_cli):
+    root = example("clean")
+    run_cli("run", "--root", str(root))
+    log = consensus(root, "epic_1") / "decision_log.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[1] = b"garbage\n"
+    log.write_bytes(b"".join(lines))
+    before = log.read_bytes()
+    handoff = dict(HANDOFF, iteration=2)
+    _drop(root, "again.yaml", yaml.safe_dump(handoff))
+    result = run_cli("run", "--root", str(root))
+    assert result.exit_code == 2
+    assert "decision log" in result.output
+    assert log.read_bytes() == before
+    assert (_inbox(root, "migration") / "again.yaml").exists()  # not consumed
