@@ -57,7 +57,7 @@ class ArtifactReader:
             self.inputs[rel] = sha256_bytes(data)
             doc = load_document(data, rel)
         except InputError as exc:
-            return None, [_input_finding(exc)]
+            return None, [input_finding(exc)]
         return self._validate(doc, rel, schema_name)
 
     def _validate(self, doc: Any, rel: str, schema_name: str) -> tuple[Any, list[Finding]]:
@@ -107,18 +107,24 @@ def _line_of(rel: str, epic: Epic, json_path: str) -> int | None:
         return None
 
 
-def _input_finding(exc: InputError) -> Finding:
+def input_finding(
+    exc: InputError,
+    code: str = GRD_INVALID_ARTIFACT,
+    subject: str = "invalid_artifact",
+    suggestion: str = "rewrite the file as valid UTF-8 JSON/YAML without anchors, tags or duplicate keys",
+) -> Finding:
+    """A file that could not be read safely, as a finding at its location."""
     loc = exc.location
     return Finding(
-        GRD_INVALID_ARTIFACT,
+        code,
         exc.message,
         file=loc.file,
         line=loc.line,
         column=loc.column,
         json_path=loc.json_path,
-        subject="invalid_artifact",
+        subject=subject,
         severity=Severity.ERROR,
-        suggestion="rewrite the file as valid UTF-8 JSON/YAML without anchors, tags or duplicate keys",
+        suggestion=suggestion,
     )
 
 

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from guardians.context import ArtifactReader, Context
+from guardians.context import ArtifactReader, Context, input_finding
 from guardians.decision import Decision, OutFile
 from guardians.decision_log import DecisionLog
 from guardians.errors import InputError, Location
@@ -196,16 +196,11 @@ def _misrouted(epic: Epic, item: Pending, message: dict[str, Any]) -> Finding | 
 
 
 def _finding(exc: InputError) -> Finding:
-    loc = exc.location
-    return Finding(
+    return input_finding(
+        exc,
         GRD_INVALID_MESSAGE,
-        exc.message,
-        file=loc.file,
-        line=loc.line,
-        column=loc.column,
-        json_path=loc.json_path,
-        subject="invalid_message",
-        suggestion="write the message as one valid JSON or YAML document; see `guardians schema show message`",
+        "invalid_message",
+        "write the message as one valid JSON or YAML document; see `guardians schema show message`",
     )
 
 

@@ -9,11 +9,9 @@ Problems reading a file become MIG902 findings, never exceptions.
 from __future__ import annotations
 
 import ast
-import errno
 import gc
 import os
 import re
-import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -382,36 +380,13 @@ def _display(path: Path, root: Path | None) -> str:
 
 def read_migration(path: Path, max_bytes: int) -> tuple[str | None, str, int]:
     """(text, error message, error line). Refuses symlinks and non-regular files."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    from guardians.errors import InputError
+    from guardians.loaders import read_bounded
+
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP or path.is_symlink():
-            return None, "is a symbolic link: refused (commit the migration itself)", 1
-        if exc.errno == errno.ENOENT:
-            return None, "does not exist", 1
-        return None, f"cannot be opened: {exc.strerror or exc}", 1
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, "is not a regular file: refused", 1
-        if info.st_size > max_bytes:
-            return None, f"is {info.st_size} bytes, over the {max_bytes}-byte limit: refused", 1
-        chunks: list[bytes] = []
-        remaining = max_bytes + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-    except OSError as exc:
-        return None, f"cannot be read: {exc.strerror or exc}", 1
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        return None, f"is over the {max_bytes}-byte limit: refused", 1
+        data = read_bounded(path, display=str(path), max_bytes=max_bytes)
+    except InputError as exc:
+        return None, exc.message, 1
     try:
         return data.decode("utf-8"), "", 0
     except UnicodeDecodeError as exc:
