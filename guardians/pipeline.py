@@ -69,6 +69,9 @@ def process_epic(
     lease_timeout: float = LEASE_TIMEOUT,
 ) -> EpicResult:
     """Decide every complete pending message of ``epic`` until none is left."""
+    from guardians.filesystems import check_local
+
+    check_local(epic.consensus)
     clock = now or (lambda: datetime.now(UTC))
     result = EpicResult()
     with lease(epic, lease_timeout):
