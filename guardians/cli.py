@@ -47,7 +47,8 @@ def cli() -> None:
     is appended to a hash-chained decision_log.jsonl.
 
     Exit codes: 0 success, 1 problems found (validate, lint-migrations, log
-    verify), 2 usage error or internal fault.
+    verify, a refused send), 2 usage error or internal fault, 3 the file
+    watcher of `guardians watch` died.
     """
 
 
@@ -92,6 +93,11 @@ def send(root: Path, epic: str, to: str, file: Path) -> None:
     This is how agents should deliver messages: the file is schema-checked,
     written to a temp file in the inbox and renamed into place, so a guardian
     never sees it half-written. Use `-` as FILE to read standard input.
+
+    A first handoff goes to migration; after a veto, fix the artifacts and
+    send a new handoff to migration with the next iteration. Exit 1 when the
+    message is refused (the error names the file and JSON path), 2 on a
+    usage error. Fields: `guardians schema show message`.
     """
     from guardians.send import send_message
 
@@ -227,7 +233,7 @@ def schema_export(directory: Path) -> None:
     _exit(export_schemas(directory, out=_stdout()))
 
 
-@cli.command()
+@cli.command(short_help="Print a rule's What / Why / Fix (e.g. MIG101, DEP101).")
 @click.argument("code", required=False)
 @click.option("--all", "all_", is_flag=True, help="Print every rule (markdown).")
 def explain(code: str | None, all_: bool) -> None:
@@ -267,7 +273,13 @@ def status(root: Path, fmt: str) -> None:
 @cli.command()
 @ROOT_OPTION
 @click.argument("epic")
-@click.option("--html", "html", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output file.")
+@click.option(
+    "--html",
+    "html",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (`-` for standard output).",
+)
 def report(root: Path, epic: str, html: Path) -> None:
     """Write one self-contained HTML page about EPIC for a tech lead (works offline)."""
     from guardians.report import write_report

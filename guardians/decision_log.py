@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,11 +98,10 @@ class DecisionLog:
 
     def _refresh(self) -> None:
         """Read lines appended since the last refresh (by us or others)."""
-        try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
+        if not _log_exists(self.path):
             self._index = _Index(head=genesis_hash(self.epic_id))
             return
+        size = self.path.stat().st_size
         if size < self._index.offset:  # file was repaired/truncated: start over
             self._index = _Index(head=genesis_hash(self.epic_id))
         if size == self._index.offset:
@@ -113,7 +113,7 @@ class DecisionLog:
                 if not raw.endswith(b"\n"):
                     break  # torn tail; repair() deals with it under the lock
                 lineno += 1
-                entry = _parse_line(raw, lineno)
+                entry = _parse_line(raw, lineno, self.path)
                 self._index.offset += len(raw)
                 self._index.seq = int(entry.get("seq", lineno))
                 self._index.head = str(entry.get("hash", ""))
@@ -148,13 +148,13 @@ class DecisionLog:
 
     def entries(self) -> Iterator[dict[str, Any]]:
         """Stream complete entries; a torn final line is skipped."""
-        if not self.path.exists():
+        if not _log_exists(self.path):
             return
         with open(self.path, "rb") as fh:
             for lineno, raw in enumerate(fh, 1):
                 if not raw.endswith(b"\n"):
                     return
-                yield _parse_line(raw, lineno)
+                yield _parse_line(raw, lineno, self.path)
 
     # -- writing -----------------------------------------------------------------
 
@@ -201,7 +201,7 @@ class DecisionLog:
 
         Returns the quarantine file name when something was repaired.
         """
-        if not self.path.exists():
+        if not _log_exists(self.path):
             return None
         size = self.path.stat().st_size
         if size == 0:
@@ -229,13 +229,28 @@ class DecisionLog:
         return verify_file(self.path, self.epic_id)
 
 
-def _parse_line(raw: bytes, lineno: int) -> dict[str, Any]:
+def _log_exists(path: Path) -> bool:
+    """False when there is no log yet; refuses anything but a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(mode):
+        raise LogCorruptError(
+            f"{path} is not a regular file; the decision log must be the file the guardians append to "
+            "(move the directory or device away, then restore the log from version control)"
+        )
+    return True
+
+
+def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
+    fix = "`guardians log verify` names the first broken line; restore the log from version control"
     try:
         entry = json.loads(raw)
     except (ValueError, RecursionError):
-        raise LogCorruptError(f"decision log line {lineno} is not valid JSON") from None
+        raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is not valid JSON; {fix}") from None
     if not isinstance(entry, dict):
-        raise LogCorruptError(f"decision log line {lineno} is not a JSON object")
+        raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is not a JSON object; {fix}")
     return entry
 
 
@@ -287,8 +302,11 @@ def verify_file(path: Path, epic_id: str) -> VerifyResult:
     """Check seq, prev_hash and hash of every line; report the first break."""
     head = genesis_hash(epic_id)
     count = 0
-    if not path.exists():
-        return VerifyResult(True, 0, head)
+    try:
+        if not _log_exists(path):
+            return VerifyResult(True, 0, head)
+    except LogCorruptError as exc:
+        return VerifyResult(False, 0, head, None, str(exc))
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
             problem = _check_line(raw, lineno, head)
@@ -331,6 +349,7 @@ def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:
         if result.ok:
             out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
         else:
-            out.write(f"{rel}:{result.line}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
+            where = rel if result.line is None else f"{rel}:{result.line}"
+            out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
             status = 1
     return status

@@ -122,8 +122,12 @@ def select_epics(root: Path, epic_ids: list[str]) -> list[Epic]:
         raise UsageError(f"root {root} is not a directory")
     if not epic_ids:
         return list(discover_epics(root))
-    epics = [Epic.at(root, e) for e in epic_ids]
+    # A repeated id is one epic: decide, show or verify it once.
+    epics = [Epic.at(root, e) for e in dict.fromkeys(epic_ids)]
     for epic in epics:
         if not epic.consensus.is_dir():
-            raise UsageError(f"{epic.epic_id}: no consensus folder at {epic.rel(epic.consensus)}")
+            raise UsageError(
+                f"{epic.epic_id}: no consensus folder at {epic.rel(epic.consensus)}; "
+                f"check --root, or create it with `guardians init {epic.epic_id}`"
+            )
     return epics

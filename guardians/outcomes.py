@@ -60,7 +60,9 @@ def veto(ctx: Context, subject: str, findings: list[Finding], summary: str, **de
     )
     if escalate:
         decision.decision = "escalate"
-        decision.summary = f"{summary} (veto {prior + 1} of {MAX_VETOES}: escalated to tech-lead)"
+        number = prior + 1
+        cap = f"of {MAX_VETOES}" if number == MAX_VETOES else f"past the cap of {MAX_VETOES}"
+        decision.summary = f"{summary} (veto {number} {cap}: escalated to tech-lead)"
         decision.files.append(_escalation(ctx, subject, findings, prior + 1))
     return decision
 
@@ -118,7 +120,10 @@ def _escalation(ctx: Context, subject: str, findings: list[Finding], number: int
             "last_subject": subject,
             "codes": sorted({f.code for f in findings}),
         },
-        "action_needed": "Decide: fix the artifacts yourself, override with an approval, or stop the epic.",
+        "action_needed": (
+            "Decide: fix the artifacts and resend the handoff to migration with the next iteration, answer a "
+            "migration veto with an approval that suppresses its findings, or stop the epic."
+        ),
         "in_reply_to": ctx.key,
     }
     rel = ctx.epic.rel(ctx.epic.inbox("tech-lead"))

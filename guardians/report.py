@@ -259,6 +259,16 @@ def write_report(root: Path, epic_id: str, html: Path, *, out: IO[str]) -> int:
     except GuardianError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code
-    atomic_write_bytes(html, page.encode("utf-8"))
-    out.write(f"wrote {html} ({len(page.encode('utf-8'))} bytes)\n")
+    data = page.encode("utf-8")
+    if str(html) == "-":
+        out.write(page)
+        return 0
+    try:
+        atomic_write_bytes(html, data)
+    except OSError as exc:
+        sys.stderr.write(
+            f"error: cannot write {html}: {exc.strerror or exc}; pick a writable file (or `-` for stdout)\n"
+        )
+        return 2
+    out.write(f"wrote {html} ({len(data)} bytes)\n")
     return 0

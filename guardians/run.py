@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import IO
@@ -15,17 +16,24 @@ from guardians.pipeline import process_epic
 POLL = 0.1
 
 
-def run_pipeline(root: Path, epic_ids: list[str], out: IO[str], *, wait_for_writers: bool = True) -> int:
+def run_pipeline(
+    root: Path, epic_ids: list[str], out: IO[str], *, wait_for_writers: bool = True, err: IO[str] | None = None
+) -> int:
     """Exit 0 when everything pending was decided; 2 on usage errors or faults.
 
     Messages written directly into an inbox (not via ``guardians send``) may
     still be in progress; they are waited for until their mtime settles.
+    Decisions go to ``out``, errors to ``err`` (standard error by default).
     """
+    err = err if err is not None else sys.stderr
     try:
         epics = select_epics(root, epic_ids)
     except GuardianError as exc:
-        out.write(f"error: {exc}\n")
+        err.write(f"error: {exc}\n")
         return exc.exit_code
+    if not epics:
+        out.write(f"nothing to do: no epics under {root / 'docs' / 'specs'} (create one with `guardians init EPIC`)\n")
+        return 0
 
     def show(decision: Decision) -> None:
         out.write(decision.line() + "\n")
@@ -40,7 +48,7 @@ def run_pipeline(root: Path, epic_ids: list[str], out: IO[str], *, wait_for_writ
             try:
                 result = process_epic(epic, on_decision=show)
             except GuardianError as exc:
-                out.write(f"error: {epic.epic_id}: {exc}\n")
+                err.write(f"error: {epic.epic_id}: {exc}\n")
                 return 2
             total += len(result.decisions)
             if result.deferred:

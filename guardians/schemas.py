@@ -100,10 +100,15 @@ def show_schema(name: str, out: IO[str]) -> int:
 
 def export_schemas(directory: Path, out: IO[str]) -> int:
     from guardians.atomic import atomic_write_text
+    from guardians.errors import UsageError
 
-    directory.mkdir(parents=True, exist_ok=True)
-    for entry in CATALOG:
-        target = directory / f"{entry.name}.schema.json"
-        atomic_write_text(target, dumps(schema(entry.name)))
-        out.write(f"wrote {target}\n")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for entry in CATALOG:
+            target = directory / f"{entry.name}.schema.json"
+            atomic_write_text(target, dumps(schema(entry.name)))
+            out.write(f"wrote {target}\n")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"cannot write schemas to {directory}: {reason}; pick a writable directory") from exc
     return 0

@@ -35,7 +35,9 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
     epic = Epic.at(root, epic_id)
     check_agent(to)
     if not epic.consensus.is_dir():
-        raise GuardianError(f"{epic_id}: no consensus folder at {epic.rel(epic.consensus)}; run `guardians init`")
+        raise GuardianError(
+            f"{epic_id}: no consensus folder at {epic.rel(epic.consensus)}; run `guardians init {epic_id}`"
+        )
     if str(file) == "-":
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         name = "stdin.yaml"

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from guardians.errors import InputError, UsageError
 from guardians.layout import EPIC_RE, GUARDIANS, UPSTREAM, is_message_name
+from guardians.validation import alternative_keys, expand_error
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 
@@ -373,7 +374,8 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
     """Problems of ``value`` against ``schema_name`` ([] when valid)."""
     if fast_validator(schema_name).is_valid(value):
         return []
-    errors = list(slow_validator(schema_name).iter_errors(value))
+    # A nullable object is anyOf [object, null]: report what is wrong inside it.
+    errors = [leaf for e in slow_validator(schema_name).iter_errors(value) for leaf in expand_error(e)]
     base = list(prefix or [])
     if not errors:  # the two validators disagree: never pass silently
         line, col = doc.where(base)
@@ -419,6 +421,8 @@ def _refine(error: Any) -> tuple[list[Any], str]:
         if missing:
             parts.append(missing[0])
             message = f"required property {missing[0]!r} is missing"
+    elif error.validator == "anyOf" and (keys := alternative_keys(error.validator_value)):
+        message = f"needs {' or '.join(map(repr, keys))} (not null)"
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
@@ -440,7 +444,8 @@ def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) ->
     if keyword == "enum":
         return f"use one of {', '.join(map(repr, value or []))} at {path}"
     if keyword == "type":
-        return f"make {path} a {value if isinstance(value, str) else ' or '.join(value or [])}; {see}"
+        kind = value if isinstance(value, str) else " or ".join(value or [])
+        return f"make {path} {'an' if kind.startswith(tuple('aeiou')) else 'a'} {kind}; {see}"
     if keyword == "pattern":
         return f"make {path} match the pattern {value}"
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -449,6 +454,8 @@ def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) ->
         return f"change the size of {path} ({keyword} {value})"
     if keyword == "const":
         return f"set {path} to {value!r}"
+    if keyword == "anyOf" and (keys := alternative_keys(value)):
+        return f"add {' or '.join(map(repr, keys))} at {path}; {see}"
     return f"fix {path} so it satisfies '{keyword}'; {see}"
 
 

@@ -43,12 +43,12 @@ def validate_data(name: str, data: Any) -> list[SchemaProblem]:
     """Every schema problem in ``data`` (empty list when valid)."""
     if is_valid(name, data):
         return []
-    errors = [leaf for e in _slow(name).iter_errors(data) for leaf in _expand(e)]
+    errors = [leaf for e in _slow(name).iter_errors(data) for leaf in expand_error(e)]
     errors.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
     return [_problem(e) for e in errors] or [SchemaProblem("$", "does not match the schema", "schema")]
 
 
-def _expand(error: Any) -> list[Any]:
+def expand_error(error: Any) -> list[Any]:
     """Replace an anyOf/oneOf error by the errors of its most promising branch.
 
     A nullable object is ``anyOf: [{$ref}, {type: null}]``; the useful
@@ -58,6 +58,8 @@ def _expand(error: Any) -> list[Any]:
     """
     if error.validator not in ("anyOf", "oneOf") or not error.context:
         return [error]
+    if alternative_keys(error.validator_value):
+        return [error]  # "needs stages or work_streams": no single branch tells the whole story
     branches: dict[Any, list[Any]] = {}
     for sub in error.context:
         if sub.validator == "type" and sub.validator_value == "null":
@@ -66,7 +68,7 @@ def _expand(error: Any) -> list[Any]:
     if not branches:
         return [error]
     best = max(branches.values(), key=lambda errs: max(len(e.absolute_path) for e in errs))
-    return [leaf for sub in best for leaf in _expand(sub)]
+    return [leaf for sub in best for leaf in expand_error(sub)]
 
 
 def _problem(error: Any) -> SchemaProblem:
@@ -78,6 +80,8 @@ def _problem(error: Any) -> SchemaProblem:
         if missing:
             path = _json_path([*error.absolute_path, missing[0]])
             message = f"required property {missing[0]!r} is missing"
+    if keyword == "anyOf" and (keys := alternative_keys(error.validator_value)):
+        message = f"needs {' or '.join(map(repr, keys))} (not null)"
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
@@ -88,6 +92,19 @@ def _problem(error: Any) -> SchemaProblem:
         message = message[:297] + "..."
     schema_path = "/".join(str(p) for p in error.absolute_schema_path)
     return SchemaProblem(path, message, keyword, schema_path)
+
+
+def alternative_keys(branches: Any) -> list[str]:
+    """The keys of an ``anyOf`` whose every branch requires one key ("stages or work_streams"), else []."""
+    if not isinstance(branches, list):
+        return []
+    keys = []
+    for branch in branches:
+        required = branch.get("required") if isinstance(branch, dict) else None
+        if not (isinstance(required, list) and len(required) == 1 and isinstance(required[0], str)):
+            return []
+        keys.append(required[0])
+    return keys
 
 
 def _json_path(parts: list[Any]) -> str:

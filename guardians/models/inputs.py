@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from guardians.models.common import EpicId, Iteration, LooseTime, Open, ShortText
 
 # A command the generated workflow runs: no shell metacharacters, so agent
 # text can name a script but cannot smuggle in a pipeline or substitution.
 CMD_PATTERN = r"^[A-Za-z0-9_./= :-]+$"
+
+
+def one_of_keys(*keys: str) -> ConfigDict:
+    """Say in the JSON Schema what the model validator enforces: at least one of ``keys``, not null.
+
+    Without it an artifact written from the schema alone passes
+    ``guardians validate`` and is then vetoed by the guardians.
+    """
+    branches = [{"required": [key], "properties": {key: {"not": {"type": "null"}}}} for key in keys]
+    return ConfigDict(json_schema_extra={"anyOf": branches})  # type: ignore[dict-item]
+
 
 # --- plan.json -----------------------------------------------------------------
 
@@ -107,7 +118,9 @@ class PlanStage(Open):
 
 
 class Plan(Open):
-    """plan.json, written by the architect."""
+    """plan.json, written by the architect. Needs 'stages' or 'work_streams'."""
+
+    model_config = one_of_keys("stages", "work_streams")
 
     epic_id: EpicId
     iteration: Iteration = 1
@@ -134,7 +147,9 @@ class Changes(Open):
 
 
 class Implementation(Open):
-    """implementation.json, written by the developer."""
+    """implementation.json, written by the developer. Needs 'tasks_completed' or 'tasks'."""
+
+    model_config = one_of_keys("tasks_completed", "tasks")
 
     epic_id: EpicId
     iteration: Iteration = 1
@@ -170,7 +185,9 @@ class SecurityScan(Open):
 
 
 class Review(Open):
-    """review.json, written by the quality agent."""
+    """review.json, written by the quality agent. Needs 'review_status' or 'verdict'."""
+
+    model_config = one_of_keys("review_status", "verdict")
 
     epic_id: EpicId
     iteration: Iteration = 1
