@@ -81,19 +81,36 @@ class ArtifactReader:
         from pydantic import ValidationError
 
         try:
-            return model_class(schema_name).model_validate(doc), []
+            model = model_class(schema_name).model_validate(doc)
         except ValidationError as exc:
+            return None, self._pydantic_findings(exc, rel, schema_name)
+        claimed = getattr(model, "epic_id", None)
+        if claimed is not None and claimed != self.epic.epic_id:
             return None, [
                 Finding(
                     GRD_INVALID_ARTIFACT,
-                    str(err.get("msg")),
+                    f"epic_id is {claimed!r} but the file is in {self.epic.epic_id}",
                     file=rel,
-                    json_path="$" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in err["loc"]),
+                    json_path="$.epic_id",
+                    line=_line_of(rel, self.epic, "$.epic_id"),
                     subject="invalid_artifact",
-                    suggestion=f"fix {rel}; see `guardians schema show {schema_name}`",
+                    suggestion=f"set epic_id to {self.epic.epic_id!r}, or move the file to its own epic",
                 )
-                for err in exc.errors()[:50]
             ]
+        return model, []
+
+    def _pydantic_findings(self, exc: Any, rel: str, schema_name: str) -> list[Finding]:
+        return [
+            Finding(
+                GRD_INVALID_ARTIFACT,
+                str(err.get("msg")),
+                file=rel,
+                json_path="$" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in err["loc"]),
+                subject="invalid_artifact",
+                suggestion=f"fix {rel}; see `guardians schema show {schema_name}`",
+            )
+            for err in exc.errors()[:50]
+        ]
 
 
 def _line_of(rel: str, epic: Epic, json_path: str) -> int | None:

@@ -54,6 +54,8 @@ class _Index:
     # what guardians ask of the history, without rescanning the file.
     last: dict[str, dict[str, Any]] = field(default_factory=dict)
     approval: dict[str, Any] | None = None
+    # sha256 of every file an approve entry wrote -> the agent that wrote it.
+    produced: dict[str, str] = field(default_factory=dict)
 
     def add(self, entry: dict[str, Any]) -> None:
         key = entry.get("message_key")
@@ -61,6 +63,9 @@ class _Index:
             self.keys.add(key)
         decision = str(entry.get("decision"))
         self.counts[decision] = self.counts.get(decision, 0) + 1
+        if decision == "approve" and isinstance(entry.get("outputs"), dict):
+            for digest in entry["outputs"].values():
+                self.produced[str(digest)] = str(entry.get("agent"))
         if decision == "reject":
             return
         self.last[str(entry.get("agent"))] = entry
@@ -136,6 +141,11 @@ class DecisionLog:
         """The agent's most recent entry that is not a reject."""
         self._refresh()
         return self._index.last.get(agent)
+
+    def produced_by(self, sha256: str) -> str | None:
+        """The agent whose approve entry recorded writing a file with this digest."""
+        self._refresh()
+        return self._index.produced.get(sha256)
 
     def latest_approval(self) -> dict[str, Any] | None:
         self._refresh()

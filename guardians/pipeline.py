@@ -128,7 +128,7 @@ def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decisi
         return _commit(epic, log, item, key, _invalid(epic, item, key, now, None, [_finding(exc)]), now)
     if not item.sent and item.age() < SETTLE_VALID:
         return None
-    decision = _evaluate(epic, item, key, message, log, now)
+    decision = _out_of_order(epic, item, message, log, data, now) or _evaluate(epic, item, key, message, log, now)
     if decision is None:
         return None
     return _commit(epic, log, item, key, decision, now)
@@ -163,6 +163,48 @@ def _evaluate(epic: Epic, item: Pending, key: str, message: Any, log: DecisionLo
     if decision is not None:
         decision.inputs.update(ctx.reader.inputs)
     return decision
+
+
+PREVIOUS_GUARDIAN = {"migration": None, "deploy": "migration", "backup": "deploy", "process": "backup"}
+
+
+def _out_of_order(
+    epic: Epic, item: Pending, message: Any, log: DecisionLog, data: bytes, now: datetime
+) -> Decision | None:
+    """Reject handoffs that skip a guardian or reopen a finished iteration.
+
+    Runs only on schema-valid, correctly addressed handoffs; everything else
+    is left to _evaluate. Both cases are rejects, not vetoes: there is nobody
+    to converse with about a forged or stale message.
+    """
+    from guardians.rules.common import HandoffProvenance, StaleIteration
+
+    if not isinstance(message, dict) or message.get("type") != "handoff" or message.get("to") != item.agent:
+        return None
+    from guardians.validation import is_valid
+
+    if not is_valid("message", message):
+        return None
+    previous = PREVIOUS_GUARDIAN.get(item.agent)
+    produced = log.produced_by(hashlib.sha256(data).hexdigest())
+    findings = list(HandoffProvenance.check(item.agent, previous, produced))
+    if previous is None:
+        last = log.last_entry("migration")
+        findings += StaleIteration.check(int(message["iteration"]), int(last["iteration"]) if last else None)
+    if not findings:
+        return None
+    rel = epic.rel(item.path)
+    findings = [Finding(**{**f.__dict__, "file": rel}) for f in findings]
+    return Decision(
+        item.agent,
+        "reject",
+        epic.epic_id,
+        int(message["iteration"]),
+        findings[0].message,
+        findings,
+        subject=findings[0].subject,
+        details={"reason": findings[0].message},
+    )
 
 
 def _misrouted(epic: Epic, item: Pending, message: dict[str, Any]) -> Finding | None:

@@ -91,6 +91,7 @@ CODES: dict[str, tuple[str, str]] = {
         "Deliver the message to the inbox named in `to` (use `guardians send`), or fix `to`.",
     ),
     "VAL134": ("message for another epic", "Deliver the message to the epic named in `epic_id`, or fix it."),
+    "VAL135": ("artifact for another epic", "Set `epic_id` to the epic whose folder holds the file, or move the file."),
     "VAL141": (
         "migration file missing",
         "Add the migration file listed in implementation.json `migrations` "
@@ -574,6 +575,10 @@ class EpicChecker:
             self.add(problem)
             return None
         problems = schema_problems(doc, value, schema_name)
+        if not problems and isinstance(value, dict) and value.get("epic_id") not in (None, self.epic_id):
+            line, col = doc.where(["epic_id"])
+            message = f"epic_id is {value.get('epic_id')!r} but the file is in {self.epic_id}"
+            problems = [Problem(display, "VAL135", message, CODES["VAL135"][1], "$.epic_id", line, col, "epic-match")]
         self.report.problems.extend(problems)
         return None if problems else value
 

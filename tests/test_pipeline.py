@@ -359,3 +359,54 @@ def test_corrupt_log_middle_fails_closed_with_exit_2(example, run_cli):
     assert "decision log" in result.output
     assert log.read_bytes() == before
     assert (_inbox(root, "migration") / "again.yaml").exists()  # not consumed
+
+
+def test_handoff_that_skips_guardians_is_rejected(example, run_cli):
+    """A forged handoff straight into inbox/process cannot mark an epic operational."""
+    root = example("clean")
+    (_inbox(root, "migration") / "001_handoff.yaml").unlink()
+    forged = dict(HANDOFF, to="process", **{"from": "backup"})
+    _drop(root, "forged.yaml", yaml.safe_dump(forged), agent="process")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    [entry] = log_entries(root, "epic_1")
+    assert entry["decision"] == "reject"
+    assert entry["details"]["findings"][0]["code"] == "GRD003"
+    assert (_inbox(root, "process") / "rejected" / "forged.yaml").exists()
+    assert not (consensus(root, "epic_1") / "artifacts" / "process_report.json").exists()
+
+
+def test_stale_iteration_is_rejected(example, run_cli):
+    root = example("three-strikes")
+    run_cli("run", "--root", str(root))
+    before = len(log_entries(root, "epic_6"))
+    stale = dict(HANDOFF, epic_id="epic_6", iteration=1, timestamp="2026_11_24_12_00_00")
+    path = consensus(root, "epic_6") / "messages" / "inbox" / "migration" / "late.yaml"
+    path.write_text(yaml.safe_dump(stale))
+    _age(path)
+    run_cli("run", "--root", str(root))
+    entries = log_entries(root, "epic_6")
+    assert len(entries) == before + 1
+    assert entries[-1]["decision"] == "reject"
+    assert entries[-1]["details"]["findings"][0]["code"] == "GRD004"
+    assert run_cli("validate", "--root", str(root)).exit_code == 0
+
+
+def test_artifact_from_another_epic_is_vetoed(example, run_cli):
+    root = example("clean")
+    plan = consensus(root, "epic_1") / "artifacts" / "plan.json"
+    plan.write_text(plan.read_text().replace('"epic_id": "epic_1"', '"epic_id": "epic_2"'))
+    run_cli("run", "--root", str(root))
+    [entry] = log_entries(root, "epic_1")
+    assert entry["decision"] == "veto"
+    finding = entry["details"]["findings"][0]
+    assert finding["json_path"] == "$.epic_id" and "epic_2" in finding["message"]
+    assert finding["line"] == 2
+
+
+def test_validate_flags_artifact_from_another_epic(example, run_cli):
+    root = example("clean")
+    review = consensus(root, "epic_1") / "artifacts" / "review.json"
+    review.write_text(review.read_text().replace('"epic_id": "epic_1"', '"epic_id": "epic_9"'))
+    result = run_cli("validate", "--root", str(root), "--format", "json")
+    assert result.exit_code == 1
+    assert "VAL135" in result.output and "review.json" in result.output

@@ -62,6 +62,65 @@ class MisroutedMessage:
             yield Finding("GRD002", f"type {message.get('type')!r} is not accepted", json_path="$.type")
 
 
+class HandoffProvenance:
+    """What: a handoff in the deploy, backup or process inbox was not written by the guardian
+    before it (its sha256 is not among the outputs of that guardian's approve entries in
+    the decision log).
+
+    Why: the pipeline's order is the whole point: a handoff dropped straight into
+    `inbox/process/` would mark an epic operational without its migration, deploy and
+    backup gates. `from` is self-declared, so the log's recorded output hashes are the proof.
+
+    Fix: start the pipeline with a handoff to `inbox/migration/`; the guardians hand off
+    to each other.
+    """
+
+    code: ClassVar[str] = "GRD003"
+    name: ClassVar[str] = "message.handoff-provenance"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "only ever hand off to the migration guardian"
+
+    @staticmethod
+    def check(inbox: str, previous: str | None, produced_by: str | None) -> Iterator[Finding]:
+        if previous is not None and produced_by != previous:
+            yield Finding(
+                "GRD003",
+                f"the {inbox} guardian accepts only handoffs written by the {previous} guardian; this one is not "
+                "in the decision log's outputs",
+                json_path="$",
+                subject="invalid_message",
+                suggestion="send the handoff to inbox/migration/ and let the guardians hand off to each other",
+            )
+
+
+class StaleIteration:
+    """What: a handoff to the migration guardian carries an iteration lower than one the
+    migration guardian already decided for this epic.
+
+    Why: iterations never go backwards; an old handoff arriving late (or resent by
+    mistake) must not re-open a round that is over.
+
+    Fix: resend with an iteration at least as high as the last one decided
+    (`guardians log EPIC --agent migration`).
+    """
+
+    code: ClassVar[str] = "GRD004"
+    name: ClassVar[str] = "message.stale-iteration"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "increment the iteration on every resend"
+
+    @staticmethod
+    def check(iteration: int, last_decided: int | None) -> Iterator[Finding]:
+        if last_decided is not None and iteration < last_decided:
+            yield Finding(
+                "GRD004",
+                f"iteration {iteration} is older than iteration {last_decided}, which was already decided",
+                json_path="$.iteration",
+                subject="stale_iteration",
+                suggestion=f"resend with iteration {last_decided} or higher",
+            )
+
+
 class InvalidArtifact:
     """What: an artifact (plan.json, implementation.json, review.json, health_report.json,
     a checkpoint record) cannot be read or does not match its schema.
@@ -163,6 +222,8 @@ class ReviewNotApproved:
 RULES: tuple[type[Any], ...] = (
     InvalidMessage,
     MisroutedMessage,
+    HandoffProvenance,
+    StaleIteration,
     InvalidArtifact,
     MissingArtifact,
     MigrationPathOutsideRoot,
