@@ -11,12 +11,18 @@ findings):
 
 Peak memory of each child process comes from ``os.wait4`` (ru_maxrss).
 
-Usage: .venv/bin/python bench/bench_migrations.py [--statements 10000] [--repeat 5]
+The CLI runs with its bytecode cached (in a private ``PYTHONPYCACHEPREFIX``,
+filled by one unmeasured warm-up run), as after ``pip install``: otherwise
+every run would also compile the package's sources, which an installed
+command never does (``--no-bytecode`` measures that case: no .pyc written).
+
+Usage: .venv/bin/python bench/bench_migrations.py [--statements 10000] [--repeat 7] [--no-bytecode]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
@@ -80,9 +86,9 @@ print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_m
 """
 
 
-def run_child(cmd: list[str]) -> tuple[float, int, int]:
+def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(wall seconds, exit status, peak RSS in KiB) of one child process."""
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True, check=True, env=env)
     seconds, status, rss = out.stdout.split()
     return float(seconds), int(status), int(rss)
 
@@ -100,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--statements", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="CLI compiles its sources at every start (no .pyc files)"
+    )
     args = parser.parse_args(argv)
 
     import pgparse
@@ -118,6 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         assert statements == args.statements, statements
 
         cli_cmd = [sys.executable, "-m", "guardians", "lint-migrations", "--format", "json", str(sql)]
+        cli_env = dict(os.environ)
+        if args.no_bytecode:
+            cli_env["PYTHONDONTWRITEBYTECODE"] = "1"
+            cli_env.pop("PYTHONPYCACHEPREFIX", None)
+        else:
+            cli_env.pop("PYTHONDONTWRITEBYTECODE", None)
+            cli_env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+            run_child(cli_cmd, cli_env)  # warm-up: writes the bytecode
         squawk_cmd = [str(squawk), "--reporter", "json", str(sql)] if squawk.exists() else None
         # interleave the contenders so that background load affects them alike
         timings: dict[str, list[float]] = {"parse": [], "engine": [], "cli": [], "squawk": []}
@@ -125,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):
             timings["parse"].append(best(lambda: pgparse.parse(text), 1))
             timings["engine"].append(best(lambda: analyze_paths([sql]), 1))
-            seconds, _rc, rss = run_child(cli_cmd)
+            seconds, _rc, rss = run_child(cli_cmd, cli_env)
             timings["cli"].append(seconds)
             peak["cli"] = max(peak["cli"], rss)
             if squawk_cmd:
@@ -136,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[tuple[str, float, int | None]] = [
             ("pgparse.parse only (in-process)", parse_s, None),
             ("guardians engine (in-process, analyze_paths)", engine_s, None),
-            ("guardians lint-migrations (CLI subprocess)", cli_s, peak["cli"]),
+            (
+                "guardians lint-migrations (CLI subprocess" + (", no bytecode)" if args.no_bytecode else ")"),
+                cli_s,
+                peak["cli"],
+            ),
         ]
         squawk_s = min(timings["squawk"]) if timings["squawk"] else None
         if squawk_s is not None:

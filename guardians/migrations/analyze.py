@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from guardians.migrations.engine import build_statements, run_rules
-from guardians.migrations.sql import parse_sql
+from guardians.migrations.engine import Analysis, build_statements, run_rules
+from guardians.migrations.sql import SplitError, iter_sql, parse_sql
 from guardians.migrations.statement import (
-    BAD_SUPPRESSION,
     FILE_ERROR,
     MIGRATION_FILE,
     PARSE_ERROR,
     RawStatement,
 )
 from guardians.migrations.suppress import Suppressed, apply_suppressions, parse_directives
-from guardians.rules.base import Finding
+from guardians.rules.base import Finding, Severity
 from guardians.rules.migration import DESTRUCTIVE_CODES, UNSUPPRESSIBLE_CODES, ParseError, UnreadableFile
 
 if TYPE_CHECKING:
@@ -55,7 +54,6 @@ _ALEMBIC_MARK = re.compile(r"^def\s+upgrade\s*\(", re.MULTILINE)
 _DJANGO_MARK = re.compile(r"^class\s+Migration\s*\(\s*(?:[\w.]*\.)?Migration\s*\)", re.MULTILINE)
 _GOOSE = re.compile(r"^\s*--\s*\+goose\s+(.*)$", re.IGNORECASE)
 _DBMATE = re.compile(r"^\s*--\s*migrate:(up|down)\b(.*)$", re.IGNORECASE)
-_NOT_STATEMENTS = frozenset({MIGRATION_FILE, FILE_ERROR, BAD_SUPPRESSION})
 _SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".tox"})
 
 
@@ -98,9 +96,13 @@ class MigrationReport:
 
     def summary(self) -> dict[str, Any]:
         findings = self.findings()
-        by_severity: dict[str, int] = {}
+        counts: dict[Severity, int] = {}
         for f in findings:
-            by_severity[str(f.severity)] = by_severity.get(str(f.severity), 0) + 1
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        by_severity: dict[str, int] = {}
+        for severity, count in counts.items():  # first-seen order, as the findings
+            name = str(severity)
+            by_severity[name] = by_severity.get(name, 0) + count
         return {
             "files": len(self.files),
             "statements": sum(r.statements for r in self.files),
@@ -287,9 +289,9 @@ def _analyze_text(
         )
     if kind == "sql":
         body, in_file_down, transactional = _sql_sections(text)
-        raws = parse_sql(body)
+        analysis, first = _feed_sql(body, display_path, transactional)
         rollback = bool(has_rollback) or in_file_down
-        raws.append(
+        raws = [
             RawStatement(
                 MIGRATION_FILE,
                 {
@@ -297,11 +299,11 @@ def _analyze_text(
                     "reason": "no rollback: no X.down.sql, X_down.sql, X.rollback.sql or down/X.sql next "
                     "to this file and no down section in it",
                 },
-                raws[0].text if raws else _first_line(body),
-                raws[0].line if raws else 1,
+                first[0] if first else _first_line(body),
+                first[1] if first else 1,
                 1,
             )
-        )
+        ]
         directives, bad = parse_directives(body, python=False)
     else:
         try:
@@ -319,11 +321,13 @@ def _analyze_text(
             )
             raws, rollback, transactional = [raw], False, True
             directives, bad = [], []
+            analysis = Analysis(file=display_path, dialect=kind, transactional=transactional)
         else:
             tr = _translate(kind, text, tree, display_path)
             raws = list(tr.statements)
             rollback = tr.has_rollback
             transactional = tr.transactional
+            analysis = Analysis(file=display_path, dialect=kind, transactional=transactional)
             if kind == "alembic" and not tr.has_rollback:
                 raws.append(
                     RawStatement(
@@ -337,13 +341,33 @@ def _analyze_text(
                 )
             directives, bad = parse_directives(text, python=True)
     raws.extend(bad)
-    stmts = build_statements(raws, file=display_path, dialect=kind, transactional=transactional)
-    pairs = run_rules(stmts, kind)
+    analysis.feed(raws)
+    del raws
+    pairs = analysis.finish()
     kept, suppressed = apply_suppressions(pairs, directives, suppressions, unsuppressible=UNSUPPRESSIBLE_CODES)
     kept = _dedupe(kept)
     kept.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
-    count = sum(1 for r in raws if r.node_type not in _NOT_STATEMENTS)
-    return FileReport(display_path, kind, tuple(kept), tuple(suppressed), count, rollback)
+    return FileReport(display_path, kind, tuple(kept), tuple(suppressed), analysis.statements, rollback)
+
+
+def _feed_sql(body: str, display_path: str, transactional: bool) -> tuple[Analysis, tuple[str, int] | None]:
+    """Parse and check a SQL file piece by piece; returns the analysis and the
+    first statement's (text, line). Falls back to one whole parse when the
+    file cannot be cut into pieces (see :func:`iter_sql`)."""
+    analysis = Analysis(file=display_path, dialect="sql", transactional=transactional)
+    first: tuple[str, int] | None = None
+    try:
+        for raws in iter_sql(body):
+            if first is None and raws:
+                first = (raws[0].text, raws[0].line)
+            analysis.feed(raws)
+        return analysis, first
+    except SplitError:
+        pass
+    analysis = Analysis(file=display_path, dialect="sql", transactional=transactional)
+    raws = parse_sql(body)
+    analysis.feed(raws)
+    return analysis, (raws[0].text, raws[0].line) if raws else None
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -104,15 +104,19 @@ def is_array(coldef: Node) -> bool:
     return bool(tn.get("arrayBounds"))
 
 
-def constraints(coldef: Node) -> Iterator[Node]:
-    for item in coldef.get("constraints") or ():
-        con = item.get("Constraint")
-        if con is not None:
-            yield con
+def constraints(coldef: Node) -> list[Node]:
+    """The Constraint nodes of a ColumnDef."""
+    items = coldef.get("constraints")
+    if not items:
+        return []
+    return [con for item in items if (con := item.get("Constraint")) is not None]
 
 
 def contypes(coldef: Node) -> set[str]:
-    return {c.get("contype", "") for c in constraints(coldef)}
+    items = coldef.get("constraints")
+    if not items:
+        return set()
+    return {con.get("contype", "") for item in items if (con := item.get("Constraint")) is not None}
 
 
 def default_expr(coldef: Node) -> Node | None:

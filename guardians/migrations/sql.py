@@ -5,12 +5,17 @@ offsets. When the text does not parse, it is split on top-level semicolons
 by a small lexer that understands quotes, dollar quotes and comments, and
 each piece is parsed on its own: the broken statement becomes a parse-error
 statement and the rest of the file is still analysed.
+
+Large files are parsed in pieces of a few hundred statements
+(:func:`iter_sql`), each checked and released before the next is parsed:
+the same statements, in less time and a fraction of the memory.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pgparse
@@ -19,26 +24,24 @@ from guardians.migrations.statement import PARSE_ERROR, RawStatement
 
 _SKIP_STR = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_BYTES = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+#: First characters of a comment (``--``, ``/*``), as str and as bytes.
+_COMMENT_START = frozenset({"-", "/", b"-", b"/"})
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
 
 
 class _Source:
     """Offsets from libpg_query are byte offsets; work in bytes only when needed."""
 
-    __slots__ = ("_line_starts", "ascii", "data", "text")
+    __slots__ = ("_line_starts", "ascii", "cursor", "data", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.ascii = text.isascii()
         self.data: str | bytes = text if self.ascii else text.encode("utf-8")
-        starts = [0]
-        nl: Any = "\n" if self.ascii else b"\n"
-        find = self.data.find
-        pos = find(nl)
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find(nl, pos + 1)
-        self._line_starts = starts
+        self._line_starts: list[int] | None = None
+        #: (offset, its 1-based line): statements are converted in text order,
+        #: so lines are counted from the previous statement, not from the top.
+        self.cursor = (0, 1)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -59,8 +62,18 @@ class _Source:
 
     def line_col(self, pos: int) -> tuple[int, int]:
         """1-based line and column (in characters) of an offset."""
-        idx = bisect.bisect_right(self._line_starts, pos) - 1
-        start = self._line_starts[idx]
+        starts = self._line_starts
+        if starts is None:
+            starts = [0]
+            nl: Any = "\n" if self.ascii else b"\n"
+            find = self.data.find
+            at = find(nl)
+            while at != -1:
+                starts.append(at + 1)
+                at = find(nl, at + 1)
+            self._line_starts = starts
+        idx = bisect.bisect_right(starts, pos) - 1
+        start = starts[idx]
         col = pos - start if self.ascii else len(self.slice(start, pos))
         return idx + 1, col + 1
 
@@ -90,6 +103,79 @@ def parse_sql(
     return _convert(parsed, src, 0, len(src), first_line, first_column, anchor_line, autocommit, origin)
 
 
+class SplitError(Exception):
+    """The text cannot be parsed piece by piece: parse it whole (:func:`parse_sql`)."""
+
+
+#: Characters per piece for :func:`iter_sql`: a few hundred statements, whose
+#: parse tree stays in the CPU caches while it is checked and then released.
+CHUNK_CHARS = 8_192
+
+
+def iter_sql(text: str, *, chunk_chars: int = CHUNK_CHARS) -> Iterator[list[RawStatement]]:
+    """:func:`parse_sql` of a whole file, in consecutive pieces.
+
+    The pieces, concatenated, equal ``parse_sql(text)`` for text that parses.
+    Parsing a large file in pieces is faster (each piece's tree is used while
+    it is in cache, and freed before the next one is built) and needs a
+    fraction of the memory. Pieces end at a ``;`` followed by a newline; a cut
+    counts only if libpg_query parsed the piece and ended its last statement
+    exactly at that semicolon (so it was a statement terminator, not text in
+    a string, comment or body); otherwise the piece is extended to a later
+    cut. After a few tries (a syntax error, or a very long body)
+    :class:`SplitError` is raised and the caller parses the whole text instead
+    (and gets the exact per-statement error reporting of :func:`parse_sql`).
+    Small texts come in one piece.
+    """
+    if len(text) <= chunk_chars * 2:
+        yield parse_sql(text)
+        return
+    src = _Source(text)
+    pos = 0
+    base = 0
+    while pos < len(text):
+        end, parsed = _next_piece(text, pos, chunk_chars)
+        piece_len = end - pos if src.ascii else len(text[pos:end].encode("utf-8"))
+        yield _convert(parsed, src, base, base + piece_len, 1, 1, None, False, None)
+        del parsed
+        pos = end
+        base += piece_len
+
+
+#: How many times a piece is extended to the next candidate cut before giving up.
+_CUT_RETRIES = 4
+
+
+def _next_piece(text: str, pos: int, chunk_chars: int) -> tuple[int, list[dict[str, Any]]]:
+    """(end, parse) of the piece of ``text`` starting at ``pos``; raises :class:`SplitError`."""
+    size = len(text)
+    search = pos + chunk_chars
+    for _attempt in range(_CUT_RETRIES + 1):
+        cut = text.find(";\n", search)
+        # the rest goes in one piece when no cut is left or only a small tail would remain
+        end = size if cut == -1 or size - cut < chunk_chars // 2 else cut + 2
+        piece = text[pos:end]
+        try:
+            parsed = pgparse.parse(piece)
+        except (pgparse.PGQueryError, ValueError, RuntimeError):
+            parsed = None  # a syntax error, or a cut inside a string, comment or body
+        if parsed is not None and (end == size or _ends_at_cut(parsed, piece)):
+            return end, parsed
+        if end == size:
+            break
+        search = end + chunk_chars
+    raise SplitError(f"no usable cut after offset {pos}")
+
+
+def _ends_at_cut(parsed: list[dict[str, Any]], piece: str) -> bool:
+    """True if the last statement of the piece ends at its final ``;``."""
+    if not parsed or not parsed[-1].get("stmt"):
+        return False
+    last = parsed[-1]
+    piece_len = len(piece) if piece.isascii() else len(piece.encode("utf-8"))
+    return bool(last.get("stmt_location", 0) + last.get("stmt_len", 0) == piece_len - 2)
+
+
 def _convert(
     parsed: list[dict[str, Any]],
     src: _Source,
@@ -102,6 +188,15 @@ def _convert(
     origin: str | None,
 ) -> list[RawStatement]:
     out: list[RawStatement] = []
+    append = out.append
+    data: Any = src.data
+    ascii_text = src.ascii
+    skip = (_SKIP_STR if ascii_text else _SKIP_BYTES).match
+    line_shift = first_line - 1
+    counted, line = src.cursor
+    newline: Any = "\n" if ascii_text else b"\n"
+    count = data.count
+    rfind = data.rfind
     for item in parsed:
         stmt = item.get("stmt")
         if not stmt:
@@ -109,23 +204,31 @@ def _convert(
         loc = base + item.get("stmt_location", 0)
         length = item.get("stmt_len", 0)
         end = min(loc + length, limit) if length else limit
-        start = src.skip_blank(loc)
-        line, col = src.line_col(start)
+        piece = data[loc:end]
+        body = piece.lstrip()
+        start = end - len(body) if piece else loc
+        if body[:1] in _COMMENT_START:
+            blank = skip(data, loc)
+            start = blank.end() if blank else loc
+            body = data[start:end]
+        if start >= counted:
+            line += count(newline, counted, start)
+        else:  # not expected from libpg_query; recount from the top
+            line = 1 + count(newline, 0, start)
+        counted = start
+        line_start = rfind(newline, 0, start) + 1
+        if ascii_text:
+            col = start - line_start + 1
+            text = body.rstrip()
+        else:
+            col = len(src.slice(line_start, start)) + 1
+            text = src.slice(start, end).rstrip()
         if line == 1:
             col += first_column - 1
-        node_type, node = next(iter(stmt.items()))
-        out.append(
-            RawStatement(
-                node_type,
-                node,
-                src.slice(start, end).rstrip(),
-                line + first_line - 1,
-                col,
-                anchor_line,
-                autocommit,
-                origin,
-            )
-        )
+        for node_type, node in stmt.items():
+            append(RawStatement(node_type, node, text, line + line_shift, col, anchor_line, autocommit, origin))
+            break
+    src.cursor = (counted, line)
     return out
 
 

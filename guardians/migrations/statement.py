@@ -20,6 +20,8 @@ BAD_SUPPRESSION = "BadSuppression"
 MIGRATION_FILE = "MigrationFile"
 RUN_PYTHON = "RunPython"
 RUN_SQL = "RunSQL"
+#: Synthetic node types that are not statements of the migration (not counted as statements).
+UNCOUNTED_TYPES = frozenset({MIGRATION_FILE, FILE_ERROR, BAD_SUPPRESSION})
 
 STATEMENT_PREVIEW = 200
 
@@ -86,6 +88,7 @@ class Statement:
     anchor_line: int | None = None
     tx_id: int = -1
     extra: dict[str, Any] = field(default_factory=dict)
+    _short_text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def table_is_new(self) -> bool:
@@ -93,4 +96,8 @@ class Statement:
 
     @property
     def short_text(self) -> str:
-        return preview(self.text)
+        """:func:`preview` of the text (computed once: several findings may quote it)."""
+        short = self._short_text
+        if short is None:
+            short = self._short_text = preview(self.text)
+        return short

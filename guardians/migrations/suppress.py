@@ -122,6 +122,8 @@ def apply_suppressions(
     for d in directives:
         by_line.setdefault(d.line, []).append(d)
     approvals_upper = {code.strip().upper(): reason for code, reason in approvals.items()}
+    if not by_line and not approvals_upper:
+        return [finding for finding, _anchor in findings], []
     kept: list[Finding] = []
     suppressed: list[Suppressed] = []
     for finding, anchor in findings:

@@ -56,19 +56,21 @@ class MigrationRule:
 
     @classmethod
     def finding(cls, stmt: Statement, message: str, *, subject: str | None = None) -> Finding:
+        # positional (in Finding's field order): this runs for every finding
         return Finding(
-            code=cls.code,
-            message=message,
-            severity=cls.severity,
-            blocking=cls.blocking,
-            file=stmt.file,
-            line=stmt.line,
-            column=stmt.column,
-            statement=stmt.short_text or None,
-            suggestion=cls.safer_by_dialect.get(stmt.dialect, cls.safer),
-            subject=subject,
-            risk=cls.risk,
-            extra={"rule": cls.name},
+            cls.code,
+            message,
+            cls.severity,
+            cls.blocking,
+            stmt.file,
+            stmt.line,
+            stmt.column,
+            None,  # json_path
+            stmt.short_text or None,
+            cls.safer_by_dialect.get(stmt.dialect, cls.safer),
+            subject,
+            cls.risk,
+            {"rule": cls.name},
         )
 
     @classmethod
@@ -963,20 +965,22 @@ class PreferBigintKey(MigrationRule):
     @classmethod
     def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
         if stmt.node_type == "CreateStmt":
-            columns = list(n.column_defs(node))
-            keys: set[str] = set()
+            columns = [col for col in n.column_defs(node) if n.type_name(col) in cls._SMALL]
+        else:
+            coldef = n.cmd_def(node, "ColumnDef")
+            columns = [coldef] if coldef and n.type_name(coldef) in cls._SMALL else []
+        if not columns:  # the common case: no 16/32-bit integer column at all
+            return
+        keys: set[str] = set()
+        if stmt.node_type == "CreateStmt":
             for con in n.table_constraints(node):
                 if con.get("contype") == "CONSTR_PRIMARY":
                     keys.update(n.string_list(con.get("keys")))
-        else:
-            coldef = n.cmd_def(node, "ColumnDef")
-            columns = [coldef] if coldef else []
-            keys = set()
         for col in columns:
             name = col.get("colname", "")
             is_pk = name in keys or "CONSTR_PRIMARY" in n.contypes(col)
             kind = n.type_name(col)
-            if is_pk and kind in cls._SMALL and not n.is_array(col):
+            if is_pk and not n.is_array(col):
                 yield cls.finding(
                     stmt,
                     f"primary key {_col(stmt.table, name)} is {n.display_type(kind)}: it can run out of values",
