@@ -462,11 +462,26 @@ def show_log(
             sys.stderr.write(f"no epics under {root}/docs/specs\n")
             return 0
         _write(epics, filters, fmt, out)
+        _warn_if_broken(epics, out)
     except GuardianError as exc:
         out.flush()
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code
     return 0
+
+
+def _warn_if_broken(epics: list[Epic], out: IO[str]) -> None:
+    """A timeline must not look trustworthy when its chain does not verify."""
+    from guardians.decision_log import verify_file
+
+    for epic in epics:
+        result = verify_file(epic.log_path, epic.epic_id)
+        if not result.ok:
+            out.flush()
+            sys.stderr.write(
+                f"warning: {epic.rel(epic.log_path)}:{result.line}: the hash chain is broken ({result.problem}); "
+                "entries from that line on cannot be trusted. Run `guardians log verify`.\n"
+            )
 
 
 def _write(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) -> None:

@@ -282,3 +282,25 @@ def test_needs_approval_example_mermaid(example, run_cli) -> None:
     assert body[:3] == ["Q->>M: handoff iteration 1", "M-->>TL: waiting for approval (high risk) [MIG101]",
                         "TL->>M: approval"]  # fmt: skip
     assert body[-1] == "Note over P: operational"
+
+
+def test_log_warns_on_stderr_when_the_chain_is_broken(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLES
+
+    root = tmp_path / "r"
+    shutil.copytree(EXAMPLES / "clean", root)
+    subprocess.run([sys.executable, "-m", "guardians", "run", "--root", str(root)], check=True, capture_output=True)
+    log = root / "docs/specs/epic_1/consensus/decision_log.jsonl"
+    log.write_text(log.read_text().replace('"decision":"veto"', '"decision":"x"').replace("rolling", "canary", 1))
+    proc = subprocess.run(
+        [sys.executable, "-m", "guardians", "log", "--root", str(root), "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0
+    assert "hash chain is broken" in proc.stderr and "decision_log.jsonl:2" in proc.stderr
+    assert proc.stdout.count("\n") == 5  # the timeline itself is still shown
