@@ -48,3 +48,29 @@ def log_entries(root: Path, epic: str) -> list[dict[str, Any]]:
 
 def consensus(root: Path, epic: str) -> Path:
     return root / "docs" / "specs" / epic / "consensus"
+
+
+def append_entry(
+    root: Path, epic: str, agent: str, decision: str, iteration: int, ts: str, *, source: str = "x.yaml", **details: Any
+) -> None:
+    """Append a real, chained decision to an epic's log (for view tests)."""
+    from guardians.decision_log import DecisionLog
+
+    folder = consensus(root, epic)
+    folder.mkdir(parents=True, exist_ok=True)
+    details.setdefault("summary", f"{agent} {decision}")
+    details.setdefault("findings", [])
+    DecisionLog(folder / "decision_log.jsonl", epic).append(
+        {
+            "timestamp": ts,
+            "agent": agent,
+            "decision": decision,
+            "epic_id": epic,
+            "iteration": iteration,
+            "source_document": source,
+            "previous_artifacts": [],
+            "details": details,
+            "inputs": {},
+            "outputs": {},
+        }
+    )

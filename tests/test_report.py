@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from guardians.cli import cli
-from guardians.decision_log import DecisionLog
+from tests.conftest import append_entry
 
 SCRIPT = "<script>alert('x')</script>"
 RUNBOOK = (
@@ -59,24 +59,7 @@ DEPLOYMENT: dict[str, Any] = {
 
 
 def add(root: Path, epic: str, agent: str, decision: str, iteration: int, ts: str, **details: Any) -> None:
-    consensus = root / "docs" / "specs" / epic / "consensus"
-    consensus.mkdir(parents=True, exist_ok=True)
-    details.setdefault("summary", f"{agent} {decision}")
-    details.setdefault("findings", [])
-    DecisionLog(consensus / "decision_log.jsonl", epic).append(
-        {
-            "timestamp": ts,
-            "agent": agent,
-            "decision": decision,
-            "epic_id": epic,
-            "iteration": iteration,
-            "source_document": "x.yaml",
-            "previous_artifacts": [],
-            "details": details,
-            "inputs": {},
-            "outputs": {},
-        }
-    )
+    append_entry(root, epic, agent, decision, iteration, ts, **details)
 
 
 def build_epic(root: Path, epic: str = "epic_7") -> Path:

@@ -10,30 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from guardians.cli import cli
-from guardians.decision_log import DecisionLog
+from tests.conftest import append_entry
 
 _clock = iter(range(10**6))
 
 
 def add(root: Path, epic: str, agent: str, decision: str, iteration: int = 1, **details: Any) -> None:
-    consensus = root / "docs" / "specs" / epic / "consensus"
-    consensus.mkdir(parents=True, exist_ok=True)
-    details.setdefault("summary", f"{agent} {decision}")
-    details.setdefault("findings", [])
-    DecisionLog(consensus / "decision_log.jsonl", epic).append(
-        {
-            "timestamp": f"2026_11_24_10_{next(_clock) % 60:02d}_00",
-            "agent": agent,
-            "decision": decision,
-            "epic_id": epic,
-            "iteration": iteration,
-            "source_document": "x.yaml",
-            "previous_artifacts": [],
-            "details": details,
-            "inputs": {},
-            "outputs": {},
-        }
-    )
+    append_entry(root, epic, agent, decision, iteration, f"2026_11_24_10_{next(_clock) % 60:02d}_00", **details)
 
 
 def pending(root: Path, epic: str, agent: str, name: str = "handoff_1.yaml") -> None:

@@ -11,30 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from guardians.cli import cli
-from guardians.decision_log import DecisionLog
+from tests.conftest import append_entry
 
 HOSTILE = "rollback missing | `x` </pre> <script>alert(1)</script> [click](http://evil.example) *bold* \x1b[31mred"
 
 
 def add(root: Path, epic: str, agent: str, decision: str, iteration: int, ts: str, **details: Any) -> None:
-    consensus = root / "docs" / "specs" / epic / "consensus"
-    consensus.mkdir(parents=True, exist_ok=True)
     details.setdefault("summary", f"{agent} says {decision}")
-    details.setdefault("findings", [])
-    DecisionLog(consensus / "decision_log.jsonl", epic).append(
-        {
-            "timestamp": ts,
-            "agent": agent,
-            "decision": decision,
-            "epic_id": epic,
-            "iteration": iteration,
-            "source_document": f"docs/specs/{epic}/consensus/messages/inbox/{agent}/handoff.yaml",
-            "previous_artifacts": [],
-            "details": details,
-            "inputs": {},
-            "outputs": {},
-        }
-    )
+    source = f"docs/specs/{epic}/consensus/messages/inbox/{agent}/handoff.yaml"
+    append_entry(root, epic, agent, decision, iteration, ts, source=source, **details)
 
 
 def finding(code: str, message: str, blocking: bool = True, **extra: Any) -> dict[str, Any]:
