@@ -120,7 +120,8 @@ def watch(root: Path, **options: Any) -> None:
     Logs are console lines on a terminal, JSON lines otherwise (--log-format).
     Every epic is rescanned every --rescan seconds (default 5) in case events
     were lost. SIGTERM/SIGINT finish the current decision and exit 0; exit 3
-    means the file watcher died or could not start. See docs/watch.md.
+    means the file watcher died or could not start, exit 4 that the disk
+    reported an I/O error. See docs/watch.md.
     """
     from guardians.watch import watch_command
 

@@ -31,6 +31,7 @@ Nothing here decides a message or writes under an epic.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import signal
@@ -52,6 +53,7 @@ from guardians.pipeline import EpicResult, process_epic
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_WATCH_FAILED = 3  # observer died or could not start: let the supervisor restart us
+EXIT_STORAGE_FAILED = 4  # the disk reported an I/O error: stop, never retry over lost writes
 
 Process = Callable[..., EpicResult]
 
@@ -117,6 +119,7 @@ class Watcher:
         self.ready = False
         self.decided = 0
         self._settle_rounds = math.ceil((SETTLE_INVALID + 1.0) / self.config.recheck)
+        self._storage_failed: str | None = None
 
     # -- the loop ----------------------------------------------------------------
 
@@ -136,6 +139,9 @@ class Watcher:
             if now >= self._next_rescan:
                 self._rescan(now, "periodic")
             self._run_due(now)
+            if self._storage_failed is not None:
+                self.log.error("storage_failed", error=self._storage_failed, hint="check the disk, then restart")
+                return EXIT_STORAGE_FAILED
             if self.stop.is_set():
                 break
             self.ready = True
@@ -256,6 +262,10 @@ class Watcher:
         self.metrics.epic_runs.labels("busy").inc()
 
     def _error(self, epic_id: str, exc: Exception) -> None:
+        if isinstance(exc, OSError) and exc.errno == errno.EIO:
+            # After an fsync EIO Linux may have dropped the dirty pages: a retry
+            # could report success over lost data. Fail closed (see protocol.md).
+            self._storage_failed = f"{epic_id}: {exc}"
         first = epic_id not in self._failing
         self._failing[epic_id] = f"{type(exc).__name__}: {exc}"
         streak = self._error_streak.get(epic_id, 0) + 1

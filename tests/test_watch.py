@@ -384,6 +384,23 @@ def test_pipeline_errors_are_logged_counted_and_retried(root: Path) -> None:
     assert watcher.metrics.value("guardians_errors_total", {"kind": "RuntimeError"}) == 1
 
 
+def test_disk_io_error_stops_the_service_instead_of_retrying(root: Path) -> None:
+    """An fsync EIO cannot be produced on a healthy disk, so it is injected."""
+    import errno
+
+    deliver(root, "epic_1", "m.json", vetoable(1))
+    calls = {"n": 0}
+
+    def process(epic: Epic, **kwargs: Any) -> EpicResult:
+        calls["n"] += 1
+        raise OSError(errno.EIO, "Input/output error")
+
+    watcher, _, _ = make_watcher(root, [Hints(), Hints(), Hints()], process=process)
+    assert watcher.run() == 4
+    assert calls["n"] == 1
+    assert entries(root, "epic_1") == []
+
+
 def test_decisions_are_logged_and_counted(root: Path) -> None:
     for i in range(3):
         deliver(root, "epic_1", f"m{i}.json", vetoable(i))
