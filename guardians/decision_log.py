@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import stat
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,10 @@ class _Index:
             self.approval = details["approval"]
 
 
-_OPEN: dict[str, DecisionLog] = {}
+# Recently used logs, so a long-running watcher reads each log incrementally.
+# Bounded: a watcher serving thousands of epics must not grow without limit.
+_OPEN: OrderedDict[str, DecisionLog] = OrderedDict()
+_OPEN_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,9 @@ class DecisionLog:
         log = _OPEN.get(key)
         if log is None or log.epic_id != epic_id:
             log = _OPEN[key] = cls(path, epic_id)
+            while len(_OPEN) > _OPEN_MAX:
+                _OPEN.popitem(last=False)
+        _OPEN.move_to_end(key)
         return log
 
     def count(self, *decisions: str) -> int:
@@ -270,6 +277,8 @@ def _good_prefix_length(path: Path, size: int) -> int:
     Only the final line may be bad; a bad line earlier means the log was
     damaged some other way, and we refuse to guess (fail closed).
     """
+    if _tail_is_clean(path, size):
+        return size
     with open(path, "rb") as fh:
         data_tail_start = max(0, size - 2 * MAX_LINE)
         fh.seek(data_tail_start)
@@ -298,6 +307,26 @@ def _good_prefix_length(path: Path, size: int) -> int:
         _ensure_line_ok(tail, prev_nl)
         return data_tail_start + prev_nl + 1
     return complete_end
+
+
+def _tail_is_clean(path: Path, size: int, window: int = 64 * 1024) -> bool:
+    """The common case, cheaply: the file ends with a complete line that parses.
+
+    Reads at most ``window`` bytes, so opening a long log stays O(1).
+    """
+    with open(path, "rb") as fh:
+        start = max(0, size - window)
+        fh.seek(start)
+        tail = fh.read()
+    if not tail.endswith(b"\n"):
+        return False
+    prev_nl = tail.rfind(b"\n", 0, len(tail) - 1)
+    if prev_nl == -1 and start:
+        return False  # last line longer than the window: let the full check decide
+    try:
+        return isinstance(json.loads(tail[prev_nl + 1 :]), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def _ensure_line_ok(tail: bytes, end_nl: int) -> None:

@@ -480,9 +480,16 @@ def _sweep(folder: Path, stale: Callable[[str, float], bool], clock: float) -> i
     return removed
 
 
+_SWEPT: set[Path] = set()
+
+
 def recover(epic: Epic, log: DecisionLog) -> bool:
     """Finish a commit that a crash interrupted. Caller holds the lease."""
-    sweep_temp_files(epic)
+    # Orphans come only from a process that died mid-write, so one sweep per
+    # epic per process is enough (our own failed writes clean up after themselves).
+    if epic.consensus not in _SWEPT:
+        sweep_temp_files(epic)
+        _SWEPT.add(epic.consensus)
     if not epic.journal_path.exists():
         return False
     try:
