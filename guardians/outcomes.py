@@ -6,11 +6,12 @@ is written here.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from guardians.context import Context
 from guardians.decision import Decision, OutFile
-from guardians.layout import stamp
+from guardians.layout import Epic, stamp
 from guardians.rules.base import Finding
 
 MAX_VETOES = 3
@@ -20,8 +21,8 @@ NEXT_GUARDIAN = {"migration": "deploy", "deploy": "backup", "backup": "process",
 _ACTIONS = {
     "invalid_artifact": "Fix the named files so they match their schemas, then resend the handoff "
     "with the next iteration.",
-    "invalid_message": "Rewrite the message so it matches `guardians schema show message` and send it "
-    "again with `guardians send`.",
+    "invalid_message": "Rewrite the message so it matches `guardians schema show message` and "
+    "deliver it with `guardians send`.",
 }
 
 
@@ -43,10 +44,12 @@ def veto(ctx: Context, subject: str, findings: list[Finding], summary: str, **de
     """Veto back to the agent that started this run, or escalate on the 3rd veto."""
     prior = ctx.log.count("veto", "escalate")
     escalate = prior + 1 >= MAX_VETOES
-    first = next((f for f in findings if f.blocking), findings[0] if findings else None)
     target = ctx.origin
-    body = _veto_body(ctx, subject, findings, first, target)
-    files = [OutFile(f"{ctx.epic.rel(ctx.epic.inbox(target))}/veto_{stamp(ctx.now)}.yaml", dump_yaml(body))]
+    files = [
+        veto_file(
+            ctx.agent, target, ctx.epic, ctx.iteration, ctx.now, ctx.key, subject, findings, fallback=ctx.message_rel
+        )
+    ]
     decision = Decision(
         agent=ctx.agent,
         decision="veto",
@@ -67,18 +70,31 @@ def veto(ctx: Context, subject: str, findings: list[Finding], summary: str, **de
     return decision
 
 
-def _veto_body(ctx: Context, subject: str, findings: list[Finding], first: Finding | None, target: str) -> Any:
-    return {
-        "from": ctx.agent,
+def veto_file(
+    agent: str,
+    target: str,
+    epic: Epic,
+    iteration: int,
+    now: datetime,
+    key: str,
+    subject: str,
+    findings: list[Finding],
+    *,
+    fallback: str,
+) -> OutFile:
+    """veto_YYYY_MM_DD_HH_MM_SS.yaml for ``target``'s inbox; the first blocking finding leads."""
+    first = next((f for f in findings if f.blocking), findings[0] if findings else None)
+    body = {
+        "from": agent,
         "to": target,
-        "timestamp": stamp(ctx.now),
-        "epic_id": ctx.epic.epic_id,
-        "iteration": ctx.iteration,
+        "timestamp": stamp(now),
+        "epic_id": epic.epic_id,
+        "iteration": iteration,
         "type": "veto",
         "subject": subject,
         "content": {
             "violation": first.message if first else subject,
-            "location": first.location() if first else ctx.message_rel,
+            "location": first.location() if first else fallback,
             "impact": _impact(subject),
             "requirement": f"{first.code}: see `guardians explain {first.code}`" if first else subject,
             "suggestion": (first.suggestion or "") if first else "",
@@ -88,8 +104,9 @@ def _veto_body(ctx: Context, subject: str, findings: list[Finding], first: Findi
             subject, "Fix every finding listed below, then resend the handoff with the next iteration."
         ),
         "findings": [f.to_dict() for f in findings],
-        "in_reply_to": ctx.key,
+        "in_reply_to": key,
     }
+    return OutFile(f"{epic.rel(epic.inbox(target))}/veto_{stamp(now)}.yaml", dump_yaml(body))
 
 
 def _impact(subject: str) -> str:

@@ -275,30 +275,10 @@ def _invalid(
         iteration if isinstance(iteration, int) and not isinstance(iteration, bool) and 1 <= iteration <= 1000 else 1
     )
     if isinstance(sender, str) and AGENT_RE.fullmatch(sender):
-        from guardians.outcomes import dump_yaml
+        from guardians.outcomes import veto_file
 
-        body = {
-            "from": item.agent,
-            "to": sender,
-            "timestamp": stamp(now),
-            "epic_id": epic.epic_id,
-            "iteration": iteration,
-            "type": "veto",
-            "subject": "invalid_message",
-            "content": {
-                "violation": findings[0].message,
-                "location": findings[0].location(),
-                "impact": "The message cannot be acted on.",
-                "requirement": f"{findings[0].code}: see `guardians explain {findings[0].code}`",
-                "suggestion": findings[0].suggestion or "",
-                "blocking": True,
-            },
-            "action_needed": "Rewrite the message so it matches `guardians schema show message` and "
-            "deliver it with `guardians send`.",
-            "findings": [f.to_dict() for f in findings],
-            "in_reply_to": key,
-        }
-        veto_file = OutFile(f"{epic.rel(epic.inbox(sender))}/veto_{stamp(now)}.yaml", dump_yaml(body))
+        rel = epic.rel(item.path)
+        veto = veto_file(item.agent, sender, epic, iteration, now, key, "invalid_message", findings, fallback=rel)
         return Decision(
             item.agent,
             "veto",
@@ -307,7 +287,7 @@ def _invalid(
             "message rejected as invalid",
             findings,
             subject="invalid_message",
-            files=[veto_file],
+            files=[veto],
             details={"vetoed_to": sender},
         )
     return Decision(
