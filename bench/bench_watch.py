@@ -33,7 +33,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from guardians.layout import Epic  # noqa: E402
+from guardians.store.layout import Epic  # noqa: E402
 
 
 def message(i: int) -> bytes:

@@ -62,7 +62,7 @@ def run(root: Path, epics: tuple[str, ...]) -> None:
     epic under ROOT. Prints one line per decision. A message is decided
     exactly once: running twice in a row changes nothing.
     """
-    from guardians.run import run_pipeline
+    from guardians.commands.run import run_pipeline
 
     _exit(run_pipeline(root, list(epics), out=_stdout()))
 
@@ -72,7 +72,7 @@ def run(root: Path, epics: tuple[str, ...]) -> None:
 @click.argument("epic")
 def init(root: Path, epic: str) -> None:
     """Scaffold a new epic: epic_<N>.md, artifacts/ and one inbox per agent."""
-    from guardians.scaffold import init_epic
+    from guardians.commands.init import init_epic
 
     _exit(init_epic(root, epic, out=_stdout()))
 
@@ -99,7 +99,7 @@ def send(root: Path, epic: str, to: str, file: Path) -> None:
     message is refused (the error names the file and JSON path), 2 on a
     usage error. Fields: `guardians schema show message`.
     """
-    from guardians.send import send_message
+    from guardians.commands.send import send_message
 
     _exit(send_message(root, epic, to, file, out=_stdout()))
 
@@ -123,7 +123,7 @@ def watch(root: Path, **options: Any) -> None:
     means the file watcher died or could not start, exit 4 that the disk
     reported an I/O error. See docs/watch.md.
     """
-    from guardians.watch import watch_command
+    from guardians.watch.service import watch_command
 
     _exit(watch_command(root, err=sys.stderr, **options))
 
@@ -159,10 +159,10 @@ def log_cmd(
     """
     out = _stdout()
     if args and args[0] == "verify":
-        from guardians.decision_log import verify_command
+        from guardians.store.decision_log import verify_command
 
         _exit(verify_command(root, list(args[1:]), out=out))
-    from guardians.timeline import show_log
+    from guardians.views.timeline import show_log
 
     _exit(
         show_log(
@@ -198,7 +198,7 @@ def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
     \b
     Exit codes: 0 valid (warnings allowed), 1 problems found, 2 usage error.
     """
-    from guardians.validate import validate_command
+    from guardians.validate.checks import validate_command
 
     _exit(validate_command(root, list(paths), fmt, out=sys.stdout))
 
@@ -211,7 +211,7 @@ def schema() -> None:
 @schema.command("list")
 def schema_list() -> None:
     """List schema names with their $id."""
-    from guardians.schemas import list_schemas
+    from guardians.protocol.schemas import list_schemas
 
     _exit(list_schemas(out=_stdout()))
 
@@ -220,7 +220,7 @@ def schema_list() -> None:
 @click.argument("name")
 def schema_show(name: str) -> None:
     """Print one schema (JSON Schema 2020-12)."""
-    from guardians.schemas import show_schema
+    from guardians.protocol.schemas import show_schema
 
     _exit(show_schema(name, out=_stdout()))
 
@@ -229,7 +229,7 @@ def schema_show(name: str) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def schema_export(directory: Path) -> None:
     """Write every schema as DIRECTORY/<name>.schema.json."""
-    from guardians.schemas import export_schemas
+    from guardians.protocol.schemas import export_schemas
 
     _exit(export_schemas(directory, out=_stdout()))
 
@@ -239,7 +239,7 @@ def schema_export(directory: Path) -> None:
 @click.option("--all", "all_", is_flag=True, help="Print every rule (markdown).")
 def explain(code: str | None, all_: bool) -> None:
     """Print the documentation of a rule CODE (e.g. MIG101, DEP101)."""
-    from guardians.explain import explain_rule
+    from guardians.commands.explain import explain_rule
 
     _exit(explain_rule(code, all_rules=all_, out=_stdout()))
 
@@ -266,7 +266,7 @@ def lint_migrations_cmd(paths: tuple[Path, ...], fmt: str, fail_on: str) -> None
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def status(root: Path, fmt: str) -> None:
     """Board of every epic: holder, iteration, last decision, open vetoes, waiting, escalated."""
-    from guardians.status import show_status
+    from guardians.views.status import show_status
 
     _exit(show_status(root, fmt=fmt, out=_stdout()))
 
@@ -283,7 +283,7 @@ def status(root: Path, fmt: str) -> None:
 )
 def report(root: Path, epic: str, html: Path) -> None:
     """Write one self-contained HTML page about EPIC for a tech lead (works offline)."""
-    from guardians.report import write_report
+    from guardians.views.html_report import write_report
 
     _exit(write_report(root, epic, html, out=_stdout()))
 

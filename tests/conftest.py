@@ -54,7 +54,7 @@ def append_entry(
     root: Path, epic: str, agent: str, decision: str, iteration: int, ts: str, *, source: str = "x.yaml", **details: Any
 ) -> None:
     """Append a real, chained decision to an epic's log (for view tests)."""
-    from guardians.decision_log import DecisionLog
+    from guardians.store.decision_log import DecisionLog
 
     folder = consensus(root, epic)
     folder.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from guardians.atomic import atomic_write_bytes, atomic_write_text, create_exclusive
+from guardians.store.atomic import atomic_write_bytes, atomic_write_text, create_exclusive
 
 OLD = b"old content\n" * 100
 NEW = b"new content, longer than the old one\n" * 500
@@ -146,7 +146,7 @@ def test_sigkill_at_replace_leaves_old_content(tmp_path):
         """
         import os, signal, sys
         from pathlib import Path
-        from guardians import atomic
+        from guardians.store import atomic
         os.replace = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
         atomic.atomic_write_bytes(Path(sys.argv[1]), sys.stdin.buffer.read())
         """

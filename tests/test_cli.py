@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from guardians.cli import cli
-from guardians.explain import all_rules, rules_markdown
+from guardians.commands.explain import all_rules, rules_markdown
 from tests.conftest import REPO
 
 

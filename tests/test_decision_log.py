@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 from filelock import FileLock, Timeout
 
-from guardians.decision_log import (
+from guardians.errors import LogCorruptError
+from guardians.store.decision_log import (
     LOCK_TIMEOUT,
     MAX_LINE,
     DecisionLog,
@@ -29,8 +30,7 @@ from guardians.decision_log import (
     genesis_hash,
     verify_file,
 )
-from guardians.errors import LogCorruptError
-from guardians.layout import Epic
+from guardians.store.layout import Epic
 
 EPIC = "epic_3"
 N = 6
@@ -307,7 +307,7 @@ APPEND_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from guardians.decision_log import DecisionLog
+    from guardians.store.decision_log import DecisionLog
     log = DecisionLog(Path(sys.argv[1]), sys.argv[2])
     for key in sys.argv[3:]:
         log.append({"message_key": key})
@@ -337,7 +337,7 @@ WRITER_SCRIPT = textwrap.dedent(
     """
     import math, random, sys, time
     from pathlib import Path
-    from guardians.decision_log import DecisionLog
+    from guardians.store.decision_log import DecisionLog
     path, writer, count, go = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
     rng = random.Random(writer)
     log = DecisionLog(path, "epic_3")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from guardians import filesystems
-from guardians.filesystems import fs_type, mounts
+from guardians.store import filesystems
+from guardians.store.filesystems import fs_type, mounts
 
 MOUNTINFO = """\
 22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/root rw

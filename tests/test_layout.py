@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from guardians.errors import UsageError
-from guardians.layout import (
+from guardians.store.layout import (
     Epic,
     check_agent,
     check_epic_id,

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guardians.errors import InputError
-from guardians.loaders import MAX_BYTES, MAX_DEPTH, check_depth, load_document, load_file, read_bounded
+from guardians.store.loaders import MAX_BYTES, MAX_DEPTH, check_depth, load_document, load_file, read_bounded
 
 NAME = "docs/specs/epic_1/consensus/messages/inbox/deploy/007_msg"
 
@@ -70,7 +70,7 @@ def test_billion_laughs_does_not_grow_memory():
         """
         import resource, sys
         from guardians.errors import InputError
-        from guardians.loaders import load_document
+        from guardians.store.loaders import load_document
         bomb = sys.stdin.read().encode()
         load_document(b"warm: [1, 2]", "w.yaml")
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from guardians import pipeline
-from guardians.decision_log import verify_file
-from guardians.layout import Epic
+from guardians.engine import commit as pipeline
+from guardians.store.decision_log import verify_file
+from guardians.store.layout import Epic
 from tests.conftest import consensus, log_entries
 
 HANDOFF = {
@@ -174,7 +174,7 @@ def test_crash_mid_commit_then_rerun_decides_exactly_once(example, run_cli, monk
     placed between two syscalls deterministically) leaves a journal; the next
     run finishes the commit with identical outputs and one log entry."""
     root = example("clean")
-    from guardians import atomic, decision_log, inbox
+    from guardians.store import atomic, decision_log, inbox
 
     real = {
         "files": (atomic, "atomic_write_bytes", atomic.atomic_write_bytes),

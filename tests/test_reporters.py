@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from guardians.cli import cli
-from guardians.reporters import REPORTERS, make_reporter
-from guardians.validate import CODES, EpicReport, Problem, Summary
+from guardians.validate.checks import CODES, EpicReport, Problem, Summary
+from guardians.validate.reporters import REPORTERS, make_reporter
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -214,6 +214,6 @@ def test_clean_outputs_validate() -> None:
 
 
 def test_every_format_has_a_reporter() -> None:
-    from guardians.validate import FORMATS
+    from guardians.validate.checks import FORMATS
 
     assert set(REPORTERS) == set(FORMATS)

@@ -68,7 +68,7 @@ def _other(kind: str) -> Runner:
     """Kinds whose cases are structured data (deploy, backup, process, common)."""
 
     def run(rule: str, entry: dict[str, Any], tmp_path: Path) -> set[str]:
-        from guardians.explain import find_rule
+        from guardians.commands.explain import find_rule
         from tests.rule_kinds import KINDS
 
         rule_cls = find_rule(rule)

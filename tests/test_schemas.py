@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from guardians.schemas import CATALOG, ID_BASE, schema
-from guardians.validation import validate_data
+from guardians.protocol.schemas import CATALOG, ID_BASE, schema
+from guardians.protocol.validator import validate_data
 from tests.conftest import REPO, consensus
 
 NAMES = [e.name for e in CATALOG]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from guardians.sourcemap import line_for_path, parse_json_path, position
+from guardians.store.sourcemap import line_for_path, parse_json_path, position
 
 JSON_TEXT = """{
   "name": "deploy",

@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from guardians.cli import cli
-from guardians.decision_log import canonical, entry_hash, genesis_hash
+from guardians.store.decision_log import canonical, entry_hash, genesis_hash
 
 STAMP = "2026_11_24_14_30_00"
 SHA = "a" * 64
@@ -720,7 +720,7 @@ def test_help_documents_exit_codes() -> None:
 def test_parallel_run_matches_sequential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from guardians.validate import PARALLEL_MIN_EPICS, validate_command
+    from guardians.validate.checks import PARALLEL_MIN_EPICS, validate_command
 
     monkeypatch.chdir(tmp_path)
     build_epic(tmp_path, 1)
@@ -740,7 +740,7 @@ def test_parallel_run_matches_sequential(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_no_progress_bar_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    from guardians import validate
+    from guardians.validate import checks as validate
 
     monkeypatch.setenv("CI", "true")
     assert validate._progress(1000) is None
@@ -800,8 +800,8 @@ SAMPLES = [
 def test_fast_and_slow_validators_agree_on_patterns_and_formats() -> None:
     import jsonschema_rs
 
-    from guardians.schemas import CATALOG
-    from guardians.validate import load_schema, slow_validator
+    from guardians.protocol.schemas import CATALOG
+    from guardians.validate.checks import load_schema, slow_validator
 
     patterns: set[str] = set()
     for entry in CATALOG:
@@ -821,7 +821,7 @@ def _slow_ok(slow_validator: Any, patrn: str, sample: str) -> bool:
 
 
 def test_ecma_translation_handles_digits_and_end_anchor() -> None:
-    from guardians.validate import _ecma_regex
+    from guardians.validate.checks import _ecma_regex
 
     assert _ecma_regex(r"^\d+$").search("12")
     assert not _ecma_regex(r"^\d+$").search("12\n")
@@ -831,7 +831,7 @@ def test_ecma_translation_handles_digits_and_end_anchor() -> None:
 
 def test_every_schema_document_in_the_builder_is_valid(tmp_path: Path) -> None:
     """Guards the test fixtures themselves against schema drift."""
-    from guardians.validate import fast_validator, message_schema
+    from guardians.validate.checks import fast_validator, message_schema
 
     for name, doc in {**inputs("epic_1"), **outputs("epic_1")}.items():
         assert fast_validator(name.removesuffix(".json")).is_valid(doc), name
@@ -873,8 +873,8 @@ def test_freshly_run_example_validates_clean(tmp_path: Path) -> None:
 )
 def test_fast_json_path_accepts_exactly_what_the_loader_accepts(text: str) -> None:
     from guardians.errors import InputError
-    from guardians.loaders import load_json_text
-    from guardians.validate import Doc, parse
+    from guardians.store.loaders import load_json_text
+    from guardians.validate.checks import Doc, parse
 
     try:
         expected: Any = load_json_text(text.removeprefix("\ufeff"), "x.json")
@@ -890,7 +890,7 @@ def test_fast_json_path_accepts_exactly_what_the_loader_accepts(text: str) -> No
 def test_progress_bar_only_on_a_tty_after_enough_files(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from guardians import validate
+    from guardians.validate import checks as validate
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

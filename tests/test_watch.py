@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
-from guardians.events import MAX_HINTS, HintQueue, Hints, WatchdogSource, _Handler, epic_of
-from guardians.layout import Epic
-from guardians.metrics import Metrics
-from guardians.pipeline import EpicResult, process_epic
-from guardians.service_log import make_logger
-from guardians.watch import EXIT_WATCH_FAILED, WatchConfig, Watcher, watch_command
+from guardians.engine.commit import EpicResult, process_epic
+from guardians.store.layout import Epic
+from guardians.watch.events import MAX_HINTS, HintQueue, Hints, WatchdogSource, _Handler, epic_of
+from guardians.watch.metrics import Metrics
+from guardians.watch.service import EXIT_WATCH_FAILED, WatchConfig, Watcher, watch_command
+from guardians.watch.service_log import make_logger
 
 # watchdog 7 warns (RuntimeWarning) when a directory created quickly gets its watch
 # added twice; under filterwarnings=error that warning would kill its reader thread.
@@ -620,7 +620,7 @@ def test_log_formats() -> None:
 
 def test_parse_address_is_loopback_only_by_default() -> None:
     from guardians.errors import UsageError
-    from guardians.http import parse_address
+    from guardians.watch.http import parse_address
 
     assert parse_address("127.0.0.1:9464") == ("127.0.0.1", 9464)
     assert parse_address("localhost:0") == ("127.0.0.1", 0)
@@ -644,7 +644,7 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def test_http_health_and_metrics(root: Path) -> None:
-    from guardians.http import serve
+    from guardians.watch.http import serve
 
     deliver(root, "epic_1", "m.json", vetoable(1))
     watcher, source, _ = make_watcher(root)

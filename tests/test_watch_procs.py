@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from guardians.decision_log import verify_file
-from guardians.layout import Epic, discover_epics
+from guardians.store.decision_log import verify_file
+from guardians.store.layout import Epic, discover_epics
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -86,7 +86,7 @@ def test_installed_package_comes_from_the_wheel(installed):
         [
             venv / "bin" / "python",
             "-c",
-            "import guardians, guardians.resources as r; print(guardians.__file__); print(r.schemas_dir());"
+            "import guardians, guardians.protocol.resources as r; print(guardians.__file__); print(r.schemas_dir());"
             " print(r.templates_dir())",
         ],
         cwd,

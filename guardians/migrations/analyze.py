@@ -405,7 +405,7 @@ def _display(path: Path, root: Path | None) -> str:
 def read_migration(path: Path, max_bytes: int) -> tuple[str | None, str, int]:
     """(text, error message, error line). Refuses symlinks and non-regular files."""
     from guardians.errors import InputError
-    from guardians.loaders import read_bounded
+    from guardians.store.loaders import read_bounded
 
     try:
         data = read_bounded(path, display=str(path), max_bytes=max_bytes)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from guardians.models.inputs import Checkpoint
+from guardians.protocol.models.inputs import Checkpoint
 from guardians.rules.base import Finding, Severity
 
 MAX_CHECKPOINT_AGE_HOURS = 24
@@ -32,7 +32,7 @@ class BackupInput:
 
 
 def build_input(data: dict[str, Any]) -> BackupInput:
-    from guardians.layout import parse_stamp
+    from guardians.store.layout import parse_stamp
 
     return BackupInput(
         bool(data.get("has_migrations", True)),
@@ -122,7 +122,7 @@ class CheckpointStale:
 
     @staticmethod
     def check(inp: BackupInput) -> Iterator[Finding]:
-        from guardians.layout import parse_stamp
+        from guardians.store.layout import parse_stamp
 
         cp = inp.verified() if inp.needs_checkpoint else None
         if cp is None or inp.now is None or "_" not in cp.created_at:

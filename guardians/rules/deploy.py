@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from guardians.models.inputs import OperationsSpec, Plan, Review
+from guardians.protocol.models.inputs import OperationsSpec, Plan, Review
 from guardians.rules.base import Finding, Severity
 
 

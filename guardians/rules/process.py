@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from guardians.models.inputs import HealthReport, ServiceHealth
+from guardians.protocol.models.inputs import HealthReport, ServiceHealth
 from guardians.rules.base import Finding, Severity
 
 THRESHOLDS: dict[str, tuple[float, float]] = {

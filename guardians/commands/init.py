@@ -1,0 +1,38 @@
+"""``guardians init EPIC``: create an epic's folders without touching existing files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+from guardians.errors import GuardianError
+from guardians.store.layout import GUARDIANS, UPSTREAM, Epic
+
+EPIC_MD = """# {epic}
+
+Describe the epic here. Agents write their artifacts to `consensus/artifacts/`
+and deliver messages with `guardians send {epic} --to AGENT FILE`.
+"""
+
+
+def init_epic(root: Path, epic_id: str, out: IO[str]) -> int:
+    try:
+        epic = Epic.at(root, epic_id)
+    except GuardianError as exc:
+        out.write(f"error: {exc}\n")
+        return exc.exit_code
+    from guardians.store.atomic import create_exclusive
+
+    created = []
+    for folder in [epic.artifacts, epic.checkpoints, *(epic.inbox(a) for a in (*GUARDIANS, *UPSTREAM))]:
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            created.append(folder)
+    md = epic.dir / f"{epic_id}.md"
+    if create_exclusive(md, EPIC_MD.format(epic=epic_id).encode()):
+        created.append(md)
+    for path in created:
+        out.write(f"created {epic.rel(path)}\n")
+    if not created:
+        out.write(f"{epic_id} already exists; nothing changed\n")
+    return 0

@@ -1,0 +1,62 @@
+"""``guardians run``: decide every pending message, epic by epic, until none is left."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from guardians.engine.commit import process_epic
+from guardians.engine.decision import Decision
+from guardians.errors import GuardianError
+from guardians.store.inbox import SETTLE_INVALID
+from guardians.store.layout import select_epics
+
+POLL = 0.1
+
+
+def run_pipeline(
+    root: Path, epic_ids: list[str], out: IO[str], *, wait_for_writers: bool = True, err: IO[str] | None = None
+) -> int:
+    """Exit 0 when everything pending was decided; 2 on usage errors or faults.
+
+    Messages written directly into an inbox (not via ``guardians send``) may
+    still be in progress; they are waited for until their mtime settles.
+    Decisions go to ``out``, errors to ``err`` (standard error by default).
+    """
+    err = err if err is not None else sys.stderr
+    try:
+        epics = select_epics(root, epic_ids)
+    except GuardianError as exc:
+        err.write(f"error: {exc}\n")
+        return exc.exit_code
+    if not epics:
+        out.write(f"nothing to do: no epics under {root / 'docs' / 'specs'} (create one with `guardians init EPIC`)\n")
+        return 0
+
+    def show(decision: Decision) -> None:
+        out.write(decision.line() + "\n")
+        out.flush()
+
+    total = 0
+    deadline = time.monotonic() + SETTLE_INVALID + 1.0
+    todo = epics
+    while todo:
+        waiting = []
+        for epic in todo:
+            try:
+                result = process_epic(epic, on_decision=show)
+            except GuardianError as exc:
+                err.write(f"error: {epic.epic_id}: {exc}\n")
+                return 2
+            total += len(result.decisions)
+            if result.deferred:
+                waiting.append(epic)
+        if not waiting or not wait_for_writers or time.monotonic() > deadline:
+            break
+        time.sleep(POLL)
+        todo = waiting
+    if total == 0:
+        out.write("nothing to do: no pending messages\n")
+    return 0

@@ -1,0 +1,1 @@
+"""Deciding one message: admission, the context a gate reads through, decisions, and the journalled commit."""

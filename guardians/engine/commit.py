@@ -1,0 +1,483 @@
+"""Deciding messages exactly once.
+
+For each epic, under a per-epic lease (FileLock on consensus/.guardians.lock):
+
+1. recover: if a journal is left by a crash, finish it (idempotent redo);
+2. take the first pending message that is complete (see inbox.py);
+3. compute the Decision (pure: guardians read files but write nothing);
+4. commit: write the journal (every output's bytes, the log entries, the
+   moves), apply it - outputs replaced atomically, log entries appended
+   unless already present, message moved to processed/ - and delete it.
+
+A crash anywhere leaves either no journal (nothing happened, or everything
+did) or a journal whose replay produces identical outputs and exactly one
+set of log entries. The log's ``message_key`` (sha256 of inbox, name and
+bytes) makes a replayed or duplicate delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from guardians.engine.context import ArtifactReader, Context, input_finding
+from guardians.engine.decision import Decision, OutFile
+from guardians.errors import InputError, Location
+from guardians.rules.base import Finding
+from guardians.store.decision_log import DecisionLog
+from guardians.store.inbox import SENT_MODE, SETTLE_INVALID, SETTLE_VALID, Pending, move, pending, unique_target
+from guardians.store.layout import Epic, stamp
+from guardians.store.loaders import load_document, read_bounded
+
+LEASE_TIMEOUT = 60.0
+GRD_INVALID_MESSAGE = "GRD001"
+GRD_MISROUTED = "GRD002"
+
+Evaluator = Callable[[Context], "Decision | None"]
+
+
+@dataclass
+class EpicResult:
+    decisions: list[Decision] = field(default_factory=list)
+    deferred: int = 0
+
+
+def message_key(agent: str, name: str, data: bytes) -> str:
+    return hashlib.sha256(f"{agent}/{name}\0".encode() + data).hexdigest()
+
+
+def lease(epic: Epic, timeout: float = LEASE_TIMEOUT) -> Any:
+    """The per-epic lease: one process decides an epic's messages at a time."""
+    from filelock import FileLock
+
+    return FileLock(str(epic.lock_path), timeout=timeout)
+
+
+def process_epic(
+    epic: Epic,
+    *,
+    now: Callable[[], datetime] | None = None,
+    on_decision: Callable[[Decision], None] | None = None,
+    lease_timeout: float = LEASE_TIMEOUT,
+) -> EpicResult:
+    """Decide every complete pending message of ``epic`` until none is left."""
+    from guardians.store.filesystems import check_local
+
+    check_local(epic.consensus)
+    clock = now or (lambda: datetime.now(UTC))
+    result = EpicResult()
+    with lease(epic, lease_timeout):
+        log = DecisionLog.open(epic.log_path, epic.epic_id)
+        log.startup_repair()
+        recover(epic, log)
+        skipped: set[Path] = set()
+        while True:
+            decision = _next_decision(epic, log, clock, skipped)
+            if decision is None:
+                break
+            result.decisions.append(decision)
+            if on_decision is not None:
+                on_decision(decision)
+        result.deferred = len(skipped)
+    return result
+
+
+def _next_decision(epic: Epic, log: DecisionLog, clock: Callable[[], datetime], skipped: set[Path]) -> Decision | None:
+    """Decide the first message that can be decided; None when none can.
+
+    A decision may unblock a message deferred earlier (an approval waiting
+    for its handoff), so deferrals are forgotten after every decision.
+    """
+    for item in pending(epic):
+        if item.path in skipped:
+            continue
+        decision = decide(epic, item, log, clock())
+        if decision is not None:
+            skipped.clear()
+            return decision
+        if item.path.exists():
+            skipped.add(item.path)
+    return None
+
+
+def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decision | None:
+    """Decide one pending message and commit; None when it must wait."""
+    rel = epic.rel(item.path)
+    try:
+        data = read_bounded(item.path, display=rel)
+    except InputError as exc:
+        return _reject_unreadable(epic, item, log, now, exc)
+    key = message_key(item.agent, item.path.name, data)
+    if log.has_key(key):
+        # Decided before a crash cut the move short, or redelivered verbatim.
+        move(item.path, unique_target(item.path.parent / "processed", item.path.name, key))
+        return None
+    try:
+        message = load_document(data, rel)
+    except InputError as exc:
+        if not item.sent and item.age() < SETTLE_INVALID:
+            return None  # maybe still being written
+        return _commit(epic, log, item, key, _invalid(epic, item, key, now, None, [_finding(exc)]), now)
+    if not item.sent and item.age() < SETTLE_VALID:
+        return None
+    decision = _out_of_order(epic, item, message, log, data, now) or _evaluate(epic, item, key, message, log, now)
+    if decision is None:
+        return None
+    return _commit(epic, log, item, key, decision, now)
+
+
+def _evaluate(epic: Epic, item: Pending, key: str, message: Any, log: DecisionLog, now: datetime) -> Decision | None:
+    from guardians.protocol.validator import validate_data
+
+    problems = validate_data("message", message)
+    sender = message.get("from") if isinstance(message, dict) else None
+    iteration = message.get("iteration") if isinstance(message, dict) else 1
+    if problems:
+        findings = [
+            Finding(
+                GRD_INVALID_MESSAGE,
+                f"{p.message} (schema keyword '{p.keyword}')",
+                file=epic.rel(item.path),
+                json_path=p.json_path,
+                subject="invalid_message",
+                suggestion="see `guardians schema show message`",
+            )
+            for p in problems[:50]
+        ]
+        return _invalid(epic, item, key, now, sender, findings, iteration)
+    misroute = _misrouted(epic, item, message)
+    if misroute:
+        return _invalid(epic, item, key, now, sender, [misroute], iteration)
+    ctx = Context(epic, item.agent, message, item.path, key, now, log, ArtifactReader(epic))
+    from guardians.gates import EVALUATORS
+
+    decision = EVALUATORS[item.agent](ctx)
+    if decision is not None:
+        decision.inputs.update(ctx.reader.inputs)
+    return decision
+
+
+PREVIOUS_GUARDIAN = {"migration": None, "deploy": "migration", "backup": "deploy", "process": "backup"}
+
+
+def _out_of_order(
+    epic: Epic, item: Pending, message: Any, log: DecisionLog, data: bytes, now: datetime
+) -> Decision | None:
+    """Reject handoffs that skip a guardian or reopen a finished iteration.
+
+    Runs only on schema-valid, correctly addressed handoffs; everything else
+    is left to _evaluate. Both cases are rejects, not vetoes: there is nobody
+    to converse with about a forged or stale message.
+    """
+    from guardians.rules.common import HandoffProvenance, StaleIteration
+
+    if not isinstance(message, dict) or message.get("type") != "handoff" or message.get("to") != item.agent:
+        return None
+    from guardians.protocol.validator import is_valid
+
+    if not is_valid("message", message):
+        return None
+    previous = PREVIOUS_GUARDIAN.get(item.agent)
+    produced = log.produced_by(hashlib.sha256(data).hexdigest())
+    findings = list(HandoffProvenance.check(item.agent, previous, produced))
+    if previous is None:
+        last = log.last_entry("migration")
+        findings += StaleIteration.check(int(message["iteration"]), int(last["iteration"]) if last else None)
+    if not findings:
+        return None
+    rel = epic.rel(item.path)
+    findings = [Finding(**{**f.__dict__, "file": rel}) for f in findings]
+    return Decision(
+        item.agent,
+        "reject",
+        epic.epic_id,
+        int(message["iteration"]),
+        findings[0].message,
+        findings,
+        subject=findings[0].subject,
+        details={"reason": findings[0].message},
+    )
+
+
+def _misrouted(epic: Epic, item: Pending, message: dict[str, Any]) -> Finding | None:
+    rel = epic.rel(item.path)
+    if message["to"] != item.agent:
+        return Finding(
+            GRD_MISROUTED,
+            f"message is addressed to {message['to']!r} but sits in the {item.agent!r} inbox",
+            file=rel,
+            json_path="$.to",
+            subject="invalid_message",
+            suggestion=f"send it with `guardians send {epic.epic_id} --to {message['to']} FILE`",
+        )
+    if message["epic_id"] != epic.epic_id:
+        return Finding(
+            GRD_MISROUTED,
+            f"message is for {message['epic_id']} but sits in {epic.epic_id}",
+            file=rel,
+            json_path="$.epic_id",
+            subject="invalid_message",
+            suggestion="deliver it to the inbox of the epic it names",
+        )
+    accepted = ("handoff", "approval") if item.agent == "migration" else ("handoff",)
+    if message["type"] not in accepted:
+        return Finding(
+            GRD_MISROUTED,
+            f"the {item.agent} inbox accepts {' and '.join(accepted)} messages, not {message['type']!r}",
+            file=rel,
+            json_path="$.type",
+            subject="invalid_message",
+            suggestion="vetoes and escalations go to the agent that must act; approvals go to migration",
+        )
+    return None
+
+
+def _finding(exc: InputError) -> Finding:
+    return input_finding(
+        exc,
+        GRD_INVALID_MESSAGE,
+        "invalid_message",
+        "write the message as one valid JSON or YAML document; see `guardians schema show message`",
+    )
+
+
+def invalid_message_veto(ctx: Context, message: str, json_path: str) -> Decision:
+    """For guardians: veto a message whose content they cannot accept."""
+    finding = Finding(
+        GRD_INVALID_MESSAGE,
+        message,
+        file=ctx.message_rel,
+        json_path=json_path,
+        subject="invalid_message",
+        suggestion="see `guardians schema show message` and `guardians schema show approval`",
+    )
+    item = Pending(ctx.agent, ctx.message_path, 0.0, 0, True)
+    return _invalid(ctx.epic, item, ctx.key, ctx.now, ctx.sender, [finding], ctx.iteration)
+
+
+def _invalid(
+    epic: Epic, item: Pending, key: str, now: datetime, sender: Any, findings: list[Finding], iteration: Any = 1
+) -> Decision:
+    """Veto an unusable message back to its sender, or reject it if we can't tell who sent it."""
+    from guardians.store.layout import AGENT_RE
+
+    # Keep the sender's iteration when it is usable, so the log's per-agent
+    # iterations stay monotonic.
+    iteration = (
+        iteration if isinstance(iteration, int) and not isinstance(iteration, bool) and 1 <= iteration <= 1000 else 1
+    )
+    if isinstance(sender, str) and AGENT_RE.fullmatch(sender):
+        from guardians.engine.verdicts import veto_file
+
+        rel = epic.rel(item.path)
+        veto = veto_file(item.agent, sender, epic, iteration, now, key, "invalid_message", findings, fallback=rel)
+        return Decision(
+            item.agent,
+            "veto",
+            epic.epic_id,
+            iteration,
+            "message rejected as invalid",
+            findings,
+            subject="invalid_message",
+            files=[veto],
+            details={"vetoed_to": sender},
+        )
+    return Decision(
+        item.agent,
+        "reject",
+        epic.epic_id,
+        iteration,
+        "unreadable message moved to rejected/",
+        findings,
+        subject="invalid_message",
+        details={"reason": findings[0].message},
+    )
+
+
+def _reject_unreadable(epic: Epic, item: Pending, log: DecisionLog, now: datetime, exc: InputError) -> Decision | None:
+    if not item.sent and item.age() < SETTLE_INVALID and "larger than" not in exc.message:
+        return None
+    key = message_key(item.agent, item.path.name, f"{exc.message}:{item.mtime}".encode())
+    if log.has_key(key):
+        return None
+    decision = _invalid(epic, item, key, now, None, [_finding(exc)])
+    return _commit(epic, log, item, key, decision, now)
+
+
+# --- commit -------------------------------------------------------------------------
+
+
+def _commit(epic: Epic, log: DecisionLog, item: Pending, key: str, decision: Decision, now: datetime) -> Decision:
+    rel_msg = epic.rel(item.path)
+    folder = "rejected" if decision.decision == "reject" else "waiting" if decision.park else "processed"
+    dest = unique_target(item.path.parent / folder, item.path.name, key)
+    files = _resolve_names(epic, decision.files)
+    decision.files = files
+    outputs = {f.path: hashlib.sha256(f.data).hexdigest() for f in files}
+    base = {
+        "timestamp": stamp(now),
+        "agent": decision.agent,
+        "epic_id": decision.epic_id,
+        "iteration": decision.iteration,
+        "source_document": rel_msg,
+        "previous_artifacts": decision.previous_artifacts or sorted(decision.inputs),
+        "inputs": dict(sorted(decision.inputs.items())),
+        "message_key": key,
+    }
+    entry = {
+        **base,
+        "decision": decision.decision,
+        "details": _details(decision),
+        "outputs": outputs,
+    }
+    entries = [entry] + [{**base, "outputs": {}, **extra} for extra in decision.followups]
+    journal = {
+        "message": rel_msg,
+        "dest": epic.rel(dest),
+        "key": key,
+        "files": [{"path": f.path, "data": base64.b64encode(f.data).decode()} for f in files],
+        "moves": [list(m) for m in decision.moves],
+        "entries": entries,
+        "reason": decision.details.get("reason") if folder == "rejected" else None,
+    }
+    from guardians.store.atomic import atomic_write_bytes
+
+    atomic_write_bytes(epic.journal_path, json.dumps(journal).encode())
+    _apply(epic, log, journal)
+    return decision
+
+
+def _details(decision: Decision) -> dict[str, Any]:
+    details = dict(decision.details)
+    details["summary"] = decision.summary
+    if decision.subject:
+        details["subject"] = decision.subject
+    details["findings"] = [f.to_dict() for f in decision.findings]
+    return details
+
+
+def _resolve_names(epic: Epic, files: list[OutFile]) -> list[OutFile]:
+    """Give veto/escalation files a name no other file has (same-second vetoes)."""
+    out: list[OutFile] = []
+    taken: set[str] = set()
+    for f in files:
+        path = f.path
+        name = path.rsplit("/", 1)[-1]
+        if name.startswith(("veto_", "escalation_", "handoff_")):
+            stem = path[: -len(".yaml")]
+            n = 1
+            while path in taken or (epic.root / path).exists():
+                n += 1
+                path = f"{stem}_{n}.yaml"
+        taken.add(path)
+        out.append(OutFile(path, f.data))
+    return out
+
+
+def _apply(epic: Epic, log: DecisionLog, journal: dict[str, Any]) -> None:
+    """Redo-able: every step is idempotent."""
+    from guardians.store.atomic import atomic_write_bytes
+
+    for f in journal["files"]:
+        target = _inside(epic, f["path"])
+        # Messages we deliver are complete: mark them read-only like `guardians send`.
+        mode = SENT_MODE if "/messages/inbox/" in f["path"] else 0o644
+        atomic_write_bytes(target, base64.b64decode(f["data"]), mode=mode)
+    for src, dst in journal["moves"]:
+        move(_inside(epic, src), _inside(epic, dst))
+    done = sum(1 for e in log.entries() if e.get("message_key") == journal["key"]) if log.has_key(journal["key"]) else 0
+    for entry in journal["entries"][done:]:
+        log.append(entry)
+    message = _inside(epic, journal["message"])
+    dest = _inside(epic, journal["dest"])
+    if message.exists() or message.is_symlink():
+        move(message, dest)
+    if journal.get("reason"):
+        atomic_write_bytes(dest.with_name(dest.name + ".reason"), (str(journal["reason"]) + "\n").encode())
+    os.unlink(epic.journal_path)
+    from guardians.store.atomic import fsync_dir
+
+    fsync_dir(epic.consensus)
+
+
+def _inside(epic: Epic, rel: str) -> Path:
+    # Resolve the folder, not the file: a message may itself be a symlink
+    # that we are moving to rejected/ without following it.
+    path = (epic.root / rel).parent.resolve()
+    if ".." in Path(rel).parts or not path.is_relative_to(epic.consensus.resolve()):
+        raise InputError(Location(rel), "path escapes the epic folder")
+    return epic.root / rel
+
+
+STALE_SEND_TMP = 36 * 3600  # Maildir's rule for abandoned tmp/ files
+
+
+def sweep_temp_files(epic: Epic, now: float | None = None) -> int:
+    """Delete temp files a crash left behind. Caller holds the lease.
+
+    Our atomic writes (``.<name>.<random>.tmp``) in the epic happen only under
+    the lease, so any found now are orphans. ``guardians send`` writes into
+    ``inbox/<agent>/.tmp/`` without the lease; those are removed only when
+    untouched for 36 hours.
+    """
+    import time
+
+    clock = now if now is not None else time.time()
+    removed = 0
+    folders = [epic.consensus, epic.artifacts, epic.checkpoints]
+    if epic.inbox_root.is_dir():
+        for inbox in epic.inbox_root.iterdir():
+            folders += [inbox, inbox / "processed", inbox / "waiting", inbox / "rejected"]
+            removed += _sweep(inbox / ".tmp", lambda n, age: age > STALE_SEND_TMP, clock)
+    for folder in folders:
+        removed += _sweep(folder, lambda n, age: n.startswith(".") and n.endswith(".tmp"), clock)
+    return removed
+
+
+def _sweep(folder: Path, stale: Callable[[str, float], bool], clock: float) -> int:
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if entry.is_file(follow_symlinks=False) and stale(entry.name, clock - info.st_mtime):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
+_SWEPT: set[Path] = set()
+
+
+def recover(epic: Epic, log: DecisionLog) -> bool:
+    """Finish a commit that a crash interrupted. Caller holds the lease."""
+    # Orphans come only from a process that died mid-write, so one sweep per
+    # epic per process is enough (our own failed writes clean up after themselves).
+    if epic.consensus not in _SWEPT:
+        sweep_temp_files(epic)
+        _SWEPT.add(epic.consensus)
+    if not epic.journal_path.exists():
+        return False
+    try:
+        journal = json.loads(epic.journal_path.read_bytes())
+    except ValueError:
+        # Torn journal: the commit never started applying (the journal is
+        # written atomically), so discard it; the message is still pending.
+        os.unlink(epic.journal_path)
+        return False
+    _apply(epic, log, journal)
+    return True

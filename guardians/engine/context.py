@@ -1,0 +1,180 @@
+"""What a guardian sees while deciding one message: the message, the epic,
+and a reader that loads artifacts safely and records what it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from guardians.errors import InputError
+from guardians.rules.base import Finding, Severity
+from guardians.store.decision_log import DecisionLog
+from guardians.store.layout import Epic
+from guardians.store.loaders import load_document, read_bounded, sha256_bytes
+
+GRD_INVALID_ARTIFACT = "GRD010"
+GRD_MISSING_ARTIFACT = "GRD011"
+
+
+@dataclass
+class ArtifactReader:
+    epic: Epic
+    inputs: dict[str, str] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def load(self, filename: str, schema_name: str, *, required: bool = True) -> tuple[Any, list[Finding]]:
+        """Load and validate ``artifacts/<filename>``; (model or None, findings)."""
+        return self.load_path(self.epic.artifacts / filename, schema_name, required=required)
+
+    def load_path(self, path: Path, schema_name: str, *, required: bool = True) -> tuple[Any, list[Finding]]:
+        key = str(path)
+        if key not in self._cache:
+            self._cache[key] = self._load(path, schema_name, required)
+        result: tuple[Any, list[Finding]] = self._cache[key]
+        return result
+
+    def _load(self, path: Path, schema_name: str, required: bool) -> tuple[Any, list[Finding]]:
+        filename = path.name
+        rel = self.epic.rel(path)
+        if not path.exists() and not path.is_symlink():
+            if not required:
+                return None, []
+            return None, [
+                Finding(
+                    GRD_MISSING_ARTIFACT,
+                    f"{filename} is missing",
+                    file=rel,
+                    json_path="$",
+                    subject="missing_artifact",
+                    suggestion=f"write {rel} (see `guardians schema show {schema_name}`)",
+                )
+            ]
+        try:
+            data = read_bounded(path, display=rel)
+            self.inputs[rel] = sha256_bytes(data)
+            doc = load_document(data, rel)
+        except InputError as exc:
+            return None, [input_finding(exc)]
+        return self._validate(doc, rel, schema_name)
+
+    def _validate(self, doc: Any, rel: str, schema_name: str) -> tuple[Any, list[Finding]]:
+        from guardians.protocol.schemas import model_class
+        from guardians.protocol.validator import validate_data
+
+        problems = validate_data(schema_name, doc)
+        if problems:
+            return None, [
+                Finding(
+                    GRD_INVALID_ARTIFACT,
+                    f"{p.message} (schema keyword '{p.keyword}')",
+                    file=rel,
+                    json_path=p.json_path,
+                    line=_line_of(rel, self.epic, p.json_path),
+                    subject="invalid_artifact",
+                    suggestion=f"fix {rel} at {p.json_path}; see `guardians schema show {schema_name}`",
+                )
+                for p in problems[:50]
+            ]
+        from pydantic import ValidationError
+
+        try:
+            model = model_class(schema_name).model_validate(doc)
+        except ValidationError as exc:
+            return None, self._pydantic_findings(exc, rel, schema_name)
+        claimed = getattr(model, "epic_id", None)
+        if claimed is not None and claimed != self.epic.epic_id:
+            return None, [
+                Finding(
+                    GRD_INVALID_ARTIFACT,
+                    f"epic_id is {claimed!r} but the file is in {self.epic.epic_id}",
+                    file=rel,
+                    json_path="$.epic_id",
+                    line=_line_of(rel, self.epic, "$.epic_id"),
+                    subject="invalid_artifact",
+                    suggestion=f"set epic_id to {self.epic.epic_id!r}, or move the file to its own epic",
+                )
+            ]
+        return model, []
+
+    def _pydantic_findings(self, exc: Any, rel: str, schema_name: str) -> list[Finding]:
+        return [
+            Finding(
+                GRD_INVALID_ARTIFACT,
+                str(err.get("msg")),
+                file=rel,
+                json_path="$" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in err["loc"]),
+                subject="invalid_artifact",
+                suggestion=f"fix {rel}; see `guardians schema show {schema_name}`",
+            )
+            for err in exc.errors()[:50]
+        ]
+
+
+def _line_of(rel: str, epic: Epic, json_path: str) -> int | None:
+    try:
+        from guardians.store.sourcemap import line_for_path
+    except ImportError:
+        return None
+    try:
+        return line_for_path(epic.root / rel, json_path)
+    except Exception:  # a position is a nicety; never fail a decision over it
+        return None
+
+
+def input_finding(
+    exc: InputError,
+    code: str = GRD_INVALID_ARTIFACT,
+    subject: str = "invalid_artifact",
+    suggestion: str = "rewrite the file as valid UTF-8 JSON/YAML without anchors, tags or duplicate keys",
+) -> Finding:
+    """A file that could not be read safely, as a finding at its location."""
+    loc = exc.location
+    return Finding(
+        code,
+        exc.message,
+        file=loc.file,
+        line=loc.line,
+        column=loc.column,
+        json_path=loc.json_path,
+        subject=subject,
+        severity=Severity.ERROR,
+        suggestion=suggestion,
+    )
+
+
+@dataclass
+class Context:
+    epic: Epic
+    agent: str
+    message: dict[str, Any]
+    message_path: Path
+    key: str
+    now: datetime
+    log: DecisionLog
+    reader: ArtifactReader
+
+    @property
+    def message_rel(self) -> str:
+        return self.epic.rel(self.message_path)
+
+    @property
+    def sender(self) -> str:
+        return str(self.message["from"])
+
+    @property
+    def iteration(self) -> int:
+        return int(self.message["iteration"])
+
+    @property
+    def origin(self) -> str:
+        """The upstream agent that started this pipeline run (vetoes go there)."""
+        content = self.message.get("content")
+        if isinstance(content, dict) and isinstance(content.get("origin"), str):
+            from guardians.store.layout import AGENT_RE
+
+            if AGENT_RE.fullmatch(content["origin"]):
+                return str(content["origin"])
+        return self.sender

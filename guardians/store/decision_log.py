@@ -1,0 +1,394 @@
+"""The hash-chained, append-only decision log (consensus/decision_log.jsonl).
+
+Each line is the canonical JSON of one entry (sorted keys, compact, ASCII,
+no NaN). ``prev_hash`` is the previous entry's ``hash``; ``hash`` is the
+sha256 of the entry's canonical JSON without ``hash``. The first entry's
+``prev_hash`` is sha256("guardians-decision-log/v1:<epic_id>").
+
+Appends are serialised with a FileLock, written with one os.write on an
+O_APPEND descriptor and fsynced; the entry is committed when fsync returns.
+A torn tail (crash mid-write, NUL padding) is moved to quarantine/ and cut
+off on the next append; a bad line before the tail fails closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from guardians.errors import LogCorruptError
+
+MAX_LINE = 1 << 20
+LOCK_TIMEOUT = 30.0
+GENESIS_PREFIX = "guardians-decision-log/v1:"
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+
+
+def genesis_hash(epic_id: str) -> str:
+    return hashlib.sha256((GENESIS_PREFIX + epic_id).encode()).hexdigest()
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+
+
+@dataclass
+class _Index:
+    """What we know of the file up to ``offset``; refreshed incrementally."""
+
+    offset: int = 0
+    seq: int = 0
+    head: str = ""
+    keys: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    # Last entry per agent (ignoring rejects) and the latest recorded approval:
+    # what guardians ask of the history, without rescanning the file.
+    last: dict[str, dict[str, Any]] = field(default_factory=dict)
+    approval: dict[str, Any] | None = None
+    # sha256 of every file an approve entry wrote -> the agent that wrote it.
+    produced: dict[str, str] = field(default_factory=dict)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        key = entry.get("message_key")
+        if isinstance(key, str):
+            self.keys.add(key)
+        decision = str(entry.get("decision"))
+        self.counts[decision] = self.counts.get(decision, 0) + 1
+        if decision == "approve" and isinstance(entry.get("outputs"), dict):
+            for digest in entry["outputs"].values():
+                self.produced[str(digest)] = str(entry.get("agent"))
+        if decision == "reject":
+            return
+        self.last[str(entry.get("agent"))] = entry
+        details = entry.get("details")
+        if isinstance(details, dict) and isinstance(details.get("approval"), dict):
+            self.approval = details["approval"]
+
+
+# Recently used logs, so a long-running watcher reads each log incrementally.
+# Bounded: a watcher serving thousands of epics must not grow without limit.
+_OPEN: OrderedDict[str, DecisionLog] = OrderedDict()
+_OPEN_MAX = 64
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    head: str
+    line: int | None = None
+    problem: str | None = None
+
+
+class DecisionLog:
+    """One epic's decision log. Safe to use from several processes."""
+
+    def __init__(self, path: Path, epic_id: str) -> None:
+        self.path = path
+        self.epic_id = epic_id
+        self._index = _Index(head=genesis_hash(epic_id))
+
+    def _lock(self) -> Any:
+        from filelock import FileLock
+
+        return FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
+
+    # -- reading -----------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Read lines appended since the last refresh (by us or others)."""
+        if not _log_exists(self.path):
+            self._index = _Index(head=genesis_hash(self.epic_id))
+            return
+        size = self.path.stat().st_size
+        if size < self._index.offset:  # file was repaired/truncated: start over
+            self._index = _Index(head=genesis_hash(self.epic_id))
+        if size == self._index.offset:
+            return
+        with open(self.path, "rb") as fh:
+            fh.seek(self._index.offset)
+            lineno = self._index.seq
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    break  # torn tail; repair() deals with it under the lock
+                lineno += 1
+                entry = _parse_line(raw, lineno, self.path)
+                self._index.offset += len(raw)
+                self._index.seq = int(entry.get("seq", lineno))
+                self._index.head = str(entry.get("hash", ""))
+                self._index.add(entry)
+
+    @classmethod
+    def open(cls, path: Path, epic_id: str) -> DecisionLog:
+        """A per-process shared instance, so its index is read incrementally."""
+        key = str(path)
+        log = _OPEN.get(key)
+        if log is None or log.epic_id != epic_id:
+            log = _OPEN[key] = cls(path, epic_id)
+            while len(_OPEN) > _OPEN_MAX:
+                _OPEN.popitem(last=False)
+        _OPEN.move_to_end(key)
+        return log
+
+    def count(self, *decisions: str) -> int:
+        self._refresh()
+        return sum(self._index.counts.get(d, 0) for d in decisions)
+
+    def last_entry(self, agent: str) -> dict[str, Any] | None:
+        """The agent's most recent entry that is not a reject."""
+        self._refresh()
+        return self._index.last.get(agent)
+
+    def produced_by(self, sha256: str) -> str | None:
+        """The agent whose approve entry recorded writing a file with this digest."""
+        self._refresh()
+        return self._index.produced.get(sha256)
+
+    def latest_approval(self) -> dict[str, Any] | None:
+        self._refresh()
+        return self._index.approval
+
+    def has_key(self, key: str) -> bool:
+        """True when a decision for the message with this sha256 is committed."""
+        self._refresh()
+        return key in self._index.keys
+
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """Stream complete entries; a torn final line is skipped."""
+        if not _log_exists(self.path):
+            return
+        with open(self.path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if not raw.endswith(b"\n"):
+                    return
+                yield _parse_line(raw, lineno, self.path)
+
+    # -- writing -----------------------------------------------------------------
+
+    def append(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Chain, hash and durably append one entry; returns the full entry."""
+        with self._lock():
+            self.repair()
+            self._refresh()
+            entry = dict(fields)
+            entry["seq"] = self._index.seq + 1
+            entry["prev_hash"] = self._index.head
+            entry.pop("hash", None)
+            entry["hash"] = entry_hash(entry)
+            line = canonical(entry) + b"\n"
+            if len(line) > MAX_LINE:
+                raise ValueError(f"decision log entry is {len(line)} bytes; the limit is {MAX_LINE}")
+            self._write_line(line)
+            self._index.offset += len(line)
+            self._index.seq = entry["seq"]
+            self._index.head = entry["hash"]
+            self._index.add(entry)
+            return entry
+
+    def _write_line(self, line: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            written = os.write(fd, line)
+            if written != len(line):
+                # A short write leaves a torn tail that repair() will cut off.
+                raise OSError(f"short write to {self.path}: {written} of {len(line)} bytes")
+            # An fsync error is not retried: the page may already be dropped.
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def startup_repair(self) -> str | None:
+        """Repair a torn tail under the append lock before anything reads the log."""
+        with self._lock():
+            return self.repair()
+
+    def repair(self) -> str | None:
+        """Quarantine and cut a torn or garbage last line. Caller holds the lock.
+
+        Returns the quarantine file name when something was repaired.
+        """
+        if not _log_exists(self.path):
+            return None
+        size = self.path.stat().st_size
+        if size == 0:
+            return None
+        cut = _good_prefix_length(self.path, size)
+        if cut == size:
+            return None
+        with open(self.path, "rb") as fh:
+            fh.seek(cut)
+            tail = fh.read()
+        from guardians.store.atomic import atomic_write_bytes
+        from guardians.store.layout import stamp
+
+        qdir = self.path.parent / "quarantine"
+        qfile = qdir / f"{self.path.name}.{stamp()}.{cut}.torn"
+        atomic_write_bytes(qfile, tail)
+        with open(self.path, "r+b") as fh:
+            fh.truncate(cut)
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._index = _Index(head=genesis_hash(self.epic_id))
+        return qfile.name
+
+    def verify(self) -> VerifyResult:
+        return verify_file(self.path, self.epic_id)
+
+
+def _log_exists(path: Path) -> bool:
+    """False when there is no log yet; refuses anything but a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(mode):
+        raise LogCorruptError(
+            f"{path} is not a regular file; the decision log must be the file the guardians append to "
+            "(move the directory or device away, then restore the log from version control)"
+        )
+    return True
+
+
+def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
+    fix = "`guardians log verify` names the first broken line; restore the log from version control"
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is not valid JSON; {fix}") from None
+    if not isinstance(entry, dict):
+        raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is not a JSON object; {fix}")
+    return entry
+
+
+def _good_prefix_length(path: Path, size: int) -> int:
+    """Length of the file up to and including the last good line.
+
+    Only the final line may be bad; a bad line earlier means the log was
+    damaged some other way, and we refuse to guess (fail closed).
+    """
+    if _tail_is_clean(path, size):
+        return size
+    with open(path, "rb") as fh:
+        data_tail_start = max(0, size - 2 * MAX_LINE)
+        fh.seek(data_tail_start)
+        tail = fh.read()
+    last_nl = tail.rfind(b"\n")
+    if last_nl == -1:
+        if data_tail_start:
+            # No entry is longer than MAX_LINE, so one interrupted append cannot
+            # leave this much; cutting inside it would glue the next entry to garbage.
+            raise LogCorruptError(
+                f"decision log ends with more than {len(tail)} bytes without a line break; refusing to repair"
+            )
+        return 0
+    complete_end = data_tail_start + last_nl + 1
+    # Is the last complete line itself garbage (e.g. a line of NULs)?
+    prev_nl = tail.rfind(b"\n", 0, last_nl)
+    if prev_nl == -1 and data_tail_start:
+        # The last complete line starts before the window: it is not one of ours.
+        raise LogCorruptError("decision log's last line is longer than any entry; refusing to repair")
+    last_line = tail[prev_nl + 1 : last_nl + 1]
+    try:
+        json.loads(last_line)
+    except (ValueError, RecursionError):
+        if prev_nl == -1 and data_tail_start == 0:
+            return 0
+        _ensure_line_ok(tail, prev_nl)
+        return data_tail_start + prev_nl + 1
+    return complete_end
+
+
+def _tail_is_clean(path: Path, size: int, window: int = 64 * 1024) -> bool:
+    """The common case, cheaply: the file ends with a complete line that parses.
+
+    Reads at most ``window`` bytes, so opening a long log stays O(1).
+    """
+    with open(path, "rb") as fh:
+        start = max(0, size - window)
+        fh.seek(start)
+        tail = fh.read()
+    if not tail.endswith(b"\n"):
+        return False
+    prev_nl = tail.rfind(b"\n", 0, len(tail) - 1)
+    if prev_nl == -1 and start:
+        return False  # last line longer than the window: let the full check decide
+    try:
+        return isinstance(json.loads(tail[prev_nl + 1 :]), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _ensure_line_ok(tail: bytes, end_nl: int) -> None:
+    start = tail.rfind(b"\n", 0, end_nl) + 1
+    try:
+        json.loads(tail[start : end_nl + 1])
+    except (ValueError, RecursionError):
+        raise LogCorruptError("decision log has more than one damaged line at its end; refusing to repair") from None
+
+
+def verify_file(path: Path, epic_id: str) -> VerifyResult:
+    """Check seq, prev_hash and hash of every line; report the first break."""
+    head = genesis_hash(epic_id)
+    count = 0
+    try:
+        if not _log_exists(path):
+            return VerifyResult(True, 0, head)
+    except LogCorruptError as exc:
+        return VerifyResult(False, 0, head, None, str(exc))
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            problem = _check_line(raw, lineno, head)
+            if isinstance(problem, str):
+                return VerifyResult(False, count, head, lineno, problem)
+            head = problem["hash"]
+            count += 1
+    return VerifyResult(True, count, head)
+
+
+def _check_line(raw: bytes, lineno: int, head: str) -> dict[str, Any] | str:
+    if not raw.endswith(b"\n"):
+        return "torn last line (no newline): a write was interrupted"
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "not valid JSON"
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    if entry.get("seq") != lineno:
+        return f"seq is {entry.get('seq')!r}, expected {lineno} (line missing, duplicated or reordered)"
+    if entry.get("prev_hash") != head:
+        return "prev_hash does not match the previous entry's hash (line removed, reordered or edited)"
+    if entry.get("hash") != entry_hash(entry):
+        return "hash does not match the entry's content (entry edited)"
+    return entry
+
+
+def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:
+    from guardians.store.layout import select_epics
+
+    epics = select_epics(root, epic_ids)
+    if not epics:
+        out.write(f"no epics under {root / 'docs' / 'specs'}\n")
+        return 0
+    status = 0
+    for epic in epics:
+        result = verify_file(epic.log_path, epic.epic_id)
+        rel = epic.rel(epic.log_path)
+        if result.ok:
+            out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
+        else:
+            where = rel if result.line is None else f"{rel}:{result.line}"
+            out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
+            status = 1
+    return status

@@ -1,0 +1,298 @@
+"""Output formats of ``guardians validate``: one small class per format.
+
+A reporter receives one :class:`EpicReport` at a time (``epic``) and the
+totals at the end (``finish``). ``text`` and ``github`` stream; ``json``,
+``junit`` and ``sarif`` are single documents written at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import IO, TYPE_CHECKING, Any
+
+from guardians import __version__
+
+if TYPE_CHECKING:
+    from guardians.validate.checks import EpicReport, Problem, Summary
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _position(p: Problem) -> str:
+    pos = p.file
+    if p.line is not None:
+        pos += f":{p.line}"
+        if p.column is not None:
+            pos += f":{p.column}"
+    return pos
+
+
+def _checked(s: Summary) -> str:
+    text = _plural(s.files, "file")
+    if s.log_lines:
+        text += f" ({_plural(s.log_lines, 'log line')})"
+    if s.epics:
+        text += f" in {_plural(s.epics, 'epic')}"
+    return text
+
+
+class Reporter:
+    def __init__(self, out: IO[str], color: bool | None = None) -> None:
+        self.out = out
+        self.color = color
+
+    def epic(self, report: EpicReport) -> None:
+        """Called once per epic, in order."""
+
+    def finish(self, summary: Summary) -> None:
+        """Called once, after the last epic."""
+
+
+class TextReporter(Reporter):
+    """``path:line:col: error CODE [keyword] message at $.path`` then the fix; colored on a TTY."""
+
+    def _echo(self, text: str) -> None:
+        import click
+
+        click.echo(text, file=self.out, color=self.color)
+
+    def _style(self, text: str, **kw: Any) -> str:
+        import click
+
+        return click.style(text, **kw)
+
+    def epic(self, report: EpicReport) -> None:
+        for p in report.problems:
+            level = self._style(p.severity, fg="red" if p.severity == "error" else "yellow", bold=True)
+            head = f"{self._style(_position(p), bold=True)}: {level} {self._style(p.code, fg='cyan')}"
+            self._echo(f"{head} [{p.rule}] {p.message} at {p.json_path}")
+            self._echo(f"    fix: {p.fix}")
+
+    def finish(self, summary: Summary) -> None:
+        if summary.errors or summary.warnings:
+            counts = [_plural(summary.errors, "error")]
+            if summary.warnings:
+                counts.append(_plural(summary.warnings, "warning"))
+            mark = self._style("FAIL" if summary.errors else "OK", fg="red" if summary.errors else "yellow", bold=True)
+            self._echo(
+                f"{mark} {', '.join(counts)} in {_plural(summary.files_with_problems, 'file')}; "
+                f"checked {_checked(summary)}"
+            )
+        else:
+            self._echo(f"{self._style('OK', fg='green', bold=True)} checked {_checked(summary)}: no problems")
+
+
+class JsonReporter(Reporter):
+    """One JSON object: ``{"valid", "summary", "problems": [...]}``."""
+
+    def __init__(self, out: IO[str], color: bool | None = None) -> None:
+        super().__init__(out, color)
+        self.problems: list[dict[str, Any]] = []
+
+    def epic(self, report: EpicReport) -> None:
+        for p in report.problems:
+            self.problems.append(
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "json_path": p.json_path,
+                    "code": p.code,
+                    "rule": p.rule,
+                    "severity": p.severity,
+                    "message": p.message,
+                    "fix": p.fix,
+                    "epic": report.name if report.name.startswith("epic_") else None,
+                }
+            )
+
+    def finish(self, summary: Summary) -> None:
+        doc = {
+            "valid": summary.errors == 0,
+            "summary": {
+                "epics": summary.epics,
+                "files": summary.files,
+                "log_lines": summary.log_lines,
+                "errors": summary.errors,
+                "warnings": summary.warnings,
+            },
+            "problems": self.problems,
+        }
+        self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter(Reporter):
+    """GitHub Actions workflow commands: ``::error file=F,line=L,col=C,title=CODE::message``."""
+
+    def epic(self, report: EpicReport) -> None:
+        for p in report.problems:
+            props = [f"file={_gh_prop(p.file)}"]
+            if p.line is not None:
+                props.append(f"line={p.line}")
+                if p.column is not None:
+                    props.append(f"col={p.column}")
+            props.append(f"title={_gh_prop(f'{p.code} {p.title}')}")
+            message = f"{p.message} at {p.json_path}. Fix: {p.fix}"
+            level = "error" if p.severity == "error" else "warning"
+            self.out.write(f"::{level} {','.join(props)}::{_gh_data(message)}\n")
+
+    def finish(self, summary: Summary) -> None:
+        status = "problems found" if summary.errors else "no problems"
+        self.out.write(
+            f"guardians validate: {_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}; "
+            f"checked {_checked(summary)}: {status}\n"
+        )
+
+
+def _xml(text: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(_XML_BAD.sub("\ufffd", text))
+
+
+def _xml_text(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(_XML_BAD.sub("\ufffd", text))
+
+
+class JunitReporter(Reporter):
+    """JUnit XML: one testsuite per epic, one testcase per file, one failure per problem."""
+
+    def __init__(self, out: IO[str], color: bool | None = None) -> None:
+        super().__init__(out, color)
+        self.suites: list[str] = []
+
+    def epic(self, report: EpicReport) -> None:
+        by_file: dict[str, list[Problem]] = {}
+        for p in report.problems:
+            by_file.setdefault(p.file, []).append(p)
+        names = list(dict.fromkeys([*report.files, *by_file]))
+        failing = sum(1 for n in names if any(p.severity == "error" for p in by_file.get(n, [])))
+        cases = []
+        for name in names:
+            body = "".join(
+                f"<failure type={_xml(p.code)} message={_xml(p.message)}>"
+                f"{_xml_text(f'{_position(p)} {p.json_path}: [{p.rule}] {p.message}. Fix: {p.fix}')}</failure>"
+                if p.severity == "error"
+                else f"<system-out>{_xml_text(f'warning {p.code} {_position(p)}: {p.message}. Fix: {p.fix}')}"
+                f"</system-out>"
+                for p in by_file.get(name, [])
+            )
+            cases.append(f'<testcase name={_xml(name)} classname={_xml(report.name)} time="0">{body}</testcase>')
+        self.suites.append(
+            f'<testsuite name={_xml(report.name)} tests="{len(names)}" failures="{failing}" errors="0" '
+            f'skipped="0">{"".join(cases)}</testsuite>'
+        )
+
+    def finish(self, summary: Summary) -> None:
+        tests = summary.files
+        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        self.out.write(
+            f'<testsuites name="guardians validate" tests="{tests}" failures="{summary.files_with_problems}" '
+            f'errors="0">\n'
+        )
+        for suite in self.suites:
+            self.out.write(suite + "\n")
+        self.out.write("</testsuites>\n")
+
+
+class SarifReporter(Reporter):
+    """SARIF 2.1.0: one run, one rule per code, one result per problem."""
+
+    def __init__(self, out: IO[str], color: bool | None = None) -> None:
+        super().__init__(out, color)
+        self.results: list[dict[str, Any]] = []
+        self.rule_index: dict[str, int] = {}
+
+    def _rule(self, code: str) -> int:
+        if code not in self.rule_index:
+            self.rule_index[code] = len(self.rule_index)
+        return self.rule_index[code]
+
+    def epic(self, report: EpicReport) -> None:
+        for p in report.problems:
+            physical: dict[str, Any] = {"artifactLocation": {"uri": p.file}}
+            if p.line is not None:
+                physical["region"] = {"startLine": p.line}
+                if p.column is not None:
+                    physical["region"]["startColumn"] = p.column
+            self.results.append(
+                {
+                    "ruleId": p.code,
+                    "ruleIndex": self._rule(p.code),
+                    "level": "error" if p.severity == "error" else "warning",
+                    "message": {"text": f"{p.message} at {p.json_path}. Fix: {p.fix}"},
+                    "locations": [
+                        {
+                            "physicalLocation": physical,
+                            "logicalLocations": [{"fullyQualifiedName": p.json_path, "kind": "member"}],
+                        }
+                    ],
+                    "properties": {"keyword": p.rule, "jsonPath": p.json_path, "fix": p.fix},
+                }
+            )
+
+    def finish(self, summary: Summary) -> None:
+        from guardians.validate.checks import CODES
+
+        rules = []
+        for code in self.rule_index:
+            title, fix = CODES.get(code, (code, ""))
+            rules.append(
+                {
+                    "id": code,
+                    "name": "".join(w.capitalize() for w in re.split(r"[^A-Za-z0-9]+", title) if w),
+                    "shortDescription": {"text": title},
+                    "fullDescription": {"text": f"{title}. {fix}"},
+                    "help": {"text": fix},
+                    "defaultConfiguration": {"level": "warning" if code == "VAL151" else "error"},
+                }
+            )
+        doc = {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": "guardians",
+                            "version": __version__,
+                            "rules": rules,
+                        }
+                    },
+                    "invocations": [{"executionSuccessful": True}],
+                    "columnKind": "unicodeCodePoints",
+                    "results": self.results,
+                    "properties": {"files": summary.files, "logLines": summary.log_lines, "epics": summary.epics},
+                }
+            ],
+        }
+        self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+REPORTERS: dict[str, type[Reporter]] = {
+    "text": TextReporter,
+    "json": JsonReporter,
+    "github": GithubReporter,
+    "junit": JunitReporter,
+    "sarif": SarifReporter,
+}
+
+
+def make_reporter(fmt: str, out: IO[str], *, color: bool | None = None) -> Reporter:
+    return REPORTERS[fmt](out, color)

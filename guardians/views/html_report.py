@@ -1,0 +1,274 @@
+"""``guardians report EPIC --html FILE``: one self-contained HTML page for a tech lead.
+
+The page has the board line, whether the hash chain verifies, a sequence
+diagram drawn as inline SVG by :func:`svg_diagram` (plus its mermaid source),
+the timeline, each guardian's latest findings, the deployment plan, the
+runbook and the CI/CD file. It loads nothing from the network: CSS is inline,
+there is no script, and a Content-Security-Policy forbids any fetch.
+
+Every string written by an agent reaches the page through Jinja2 autoescape;
+the runbook is shown as escaped text in a ``<pre>``, never rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from guardians.errors import GuardianError, UsageError
+from guardians.store.layout import GUARDIANS, Epic, select_epics, stamp
+from guardians.views.timeline import Row, Step, diagram_steps, iter_rows, mermaid_lines, participants, plain
+
+MAX_ROWS = 2000  # newest timeline entries shown
+MAX_STEPS = 300  # newest diagram steps drawn
+MAX_EARLIER = 10  # older decisions with findings shown per guardian
+TEXT_LIMIT = 200_000  # characters of runbook / cicd shown
+
+LANE_GAP = 150
+MARGIN = 80
+HEAD_Y = 16
+FIRST_Y = 84
+STEP_GAP = 34
+STYLES: dict[str, tuple[str, bool]] = {  # kind -> (colour, dashed)
+    "handoff": ("#2e7d32", False),
+    "approval": ("#1565c0", False),
+    "veto": ("#c62828", True),
+    "wait": ("#ef6c00", True),
+    "escalate": ("#6a1b9a", False),
+    "note": ("#455a64", False),
+}
+
+
+# --- the SVG diagram ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SvgItem:
+    kind: str
+    x1: int
+    x2: int
+    y: int
+    label: str
+    title: str
+    color: str
+    dashed: bool
+
+    @property
+    def is_note(self) -> bool:
+        return self.x1 == self.x2
+
+    @property
+    def mid(self) -> int:
+        return (self.x1 + self.x2) // 2
+
+
+@dataclass(frozen=True)
+class SvgDiagram:
+    width: int
+    height: int
+    lanes: list[tuple[int, str]]
+    items: list[SvgItem]
+    skipped: int
+    markers: list[tuple[str, str]]
+
+
+def svg_diagram(epic: Epic) -> SvgDiagram:
+    """Geometry of the sequence diagram; the template turns it into SVG."""
+    lanes = participants(iter_rows(epic))
+    xs = {name: MARGIN + i * LANE_GAP for i, (_, name) in enumerate(lanes)}
+    total = 0
+    steps: deque[Step] = deque(maxlen=MAX_STEPS)
+    for step in diagram_steps(iter_rows(epic)):
+        total += 1
+        steps.append(step)
+    fallback = xs["quality"]
+    items = []
+    for k, step in enumerate(steps):
+        x1, x2 = xs.get(step.src, fallback), xs.get(step.dst, fallback)
+        color, dashed = STYLES.get(step.kind, STYLES["note"])
+        room = 22 if x1 == x2 else max(18, abs(x2 - x1) // 7)
+        items.append(
+            SvgItem(
+                step.kind,
+                x1,
+                x2,
+                FIRST_Y + k * STEP_GAP,
+                plain(step.label, room),
+                plain(step.label, 500),
+                color,
+                dashed,
+            )
+        )
+    height = FIRST_Y + max(len(items), 1) * STEP_GAP + 10
+    width = 2 * MARGIN + (len(lanes) - 1) * LANE_GAP
+    markers = [(kind, color) for kind, (color, _) in STYLES.items()]
+    return SvgDiagram(width, height, [(xs[name], name) for _, name in lanes], items, total - len(items), markers)
+
+
+# --- artifacts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    present: bool
+    data: Any = None
+    text: str | None = None
+    error: str | None = None
+
+
+def _read_text(epic: Epic, name: str) -> Artifact:
+    from guardians.store.loaders import read_bounded
+
+    path = epic.artifacts / name
+    if not path.exists() and not path.is_symlink():
+        return Artifact(name, False)
+    try:
+        raw = read_bounded(path, display=epic.rel(path))
+    except GuardianError as exc:
+        return Artifact(name, True, error=str(exc))
+    text = raw.decode("utf-8", errors="replace")
+    if len(text) > TEXT_LIMIT:
+        text = text[:TEXT_LIMIT] + "\n... (truncated)"
+    return Artifact(name, True, text=text)
+
+
+def _deployment(epic: Epic) -> Artifact:
+    """deployment.json: structured when it matches its schema, raw JSON otherwise."""
+    from pydantic import ValidationError
+
+    from guardians.protocol.models.outputs import Deployment
+    from guardians.store.loaders import load_json_text
+
+    art = _read_text(epic, "deployment.json")
+    if art.text is None:
+        return art
+    try:
+        data = load_json_text(art.text, epic.rel(epic.artifacts / "deployment.json"))
+    except GuardianError as exc:
+        return Artifact(art.name, True, text=art.text, error=str(exc))
+    pretty = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    try:
+        model = Deployment.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "/".join(str(p) for p in first.get("loc", ()))
+        return Artifact(art.name, True, text=pretty, error=f"does not match its schema: {where}: {first['msg']}")
+    return Artifact(art.name, True, data=model.model_dump(mode="json"), text=pretty)
+
+
+def _migration_review(epic: Epic) -> Artifact:
+    from guardians.store.loaders import load_json_text
+
+    art = _read_text(epic, "migration_review.json")
+    if art.text is None:
+        return art
+    try:
+        data = load_json_text(art.text, art.name)
+    except GuardianError as exc:
+        return Artifact(art.name, True, error=str(exc))
+    if not isinstance(data, dict):
+        return Artifact(art.name, True, error="not a JSON object")
+    keys = ("risk", "destructive", "requires_approval", "approved_by", "decision", "iteration")
+    return Artifact(art.name, True, data={k: data.get(k) for k in keys})
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuardianView:
+    name: str
+    latest: Row | None
+    vetoes: int
+    decisions: int
+    earlier: list[Row]  # older decisions of this guardian that had findings, newest first
+
+
+def build_context(epic: Epic) -> dict[str, Any]:
+    from guardians.store.decision_log import verify_file
+    from guardians.views.status import epic_status
+
+    rows: deque[Row] = deque(maxlen=MAX_ROWS)
+    latest: dict[str, Row] = {}
+    vetoes: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    earlier: dict[str, deque[Row]] = {g: deque(maxlen=MAX_EARLIER) for g in GUARDIANS}
+    total = 0
+    for row in iter_rows(epic):
+        total += 1
+        rows.append(row)
+        counts[row.agent] = counts.get(row.agent, 0) + 1
+        if row.decision != "reject" or row.agent not in latest:
+            previous = latest.get(row.agent)
+            if previous is not None and previous.findings and row.agent in earlier:
+                earlier[row.agent].append(previous)
+            latest[row.agent] = row
+        if row.decision in ("veto", "escalate"):
+            vetoes[row.agent] = vetoes.get(row.agent, 0) + 1
+    guardians = [
+        GuardianView(g, latest.get(g), vetoes.get(g, 0), counts.get(g, 0), list(reversed(earlier[g])))
+        for g in GUARDIANS
+    ]
+    return {
+        "epic_id": epic.epic_id,
+        "generated": stamp(),
+        "log_path": epic.rel(epic.log_path),
+        "status": epic_status(epic),
+        "verify": verify_file(epic.log_path, epic.epic_id),
+        "rows": list(rows),
+        "rows_skipped": total - len(rows),
+        "guardians": guardians,
+        "diagram": svg_diagram(epic),
+        "mermaid": "\n".join(mermaid_lines(epic, _no_filters())),
+        "deployment": _deployment(epic),
+        "review": _migration_review(epic),
+        "runbook": _read_text(epic, "runbook.md"),
+        "cicd": _read_text(epic, "cicd.yaml"),
+    }
+
+
+def _no_filters() -> Any:
+    from guardians.views.timeline import Filters
+
+    return Filters()
+
+
+def render_report(epic: Epic) -> str:
+    from guardians.protocol.resources import template_env
+
+    # autoescape is forced on here, whatever the shared environment selects by file name.
+    env = template_env().overlay(autoescape=True)
+    template = env.get_template("report.html.j2")
+    return str(template.render(**build_context(epic)))
+
+
+def write_report(root: Path, epic_id: str, html: Path, *, out: IO[str]) -> int:
+    """Render EPIC's report into HTML. Returns the exit code."""
+    from guardians.store.atomic import atomic_write_bytes
+
+    try:
+        epics = select_epics(root, [epic_id])
+        if html.is_dir():
+            raise UsageError(f"--html {html} is a directory; give a file name")
+        page = render_report(epics[0])
+    except GuardianError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    data = page.encode("utf-8")
+    if str(html) == "-":
+        out.write(page)
+        return 0
+    try:
+        atomic_write_bytes(html, data)
+    except OSError as exc:
+        sys.stderr.write(
+            f"error: cannot write {html}: {exc.strerror or exc}; pick a writable file (or `-` for stdout)\n"
+        )
+        return 2
+    out.write(f"wrote {html} ({len(data)} bytes)\n")
+    return 0

@@ -1,0 +1,161 @@
+"""``guardians status``: one line per epic, computed from its decision log and inboxes.
+
+Definitions (also in docs/tech-lead.md):
+
+* **holder**: the first guardian, in pipeline order, with a pending message in
+  its inbox; otherwise ``tech-lead`` when the epic waits for an approval or is
+  escalated; otherwise the agent of the last decision; ``-`` for an empty epic.
+* **iteration**: the iteration of the last decision.
+* **open vetoes**: for each guardian, its latest decision (``reject`` entries
+  ignored) when that decision is ``veto`` or ``escalate``. A guardian's veto
+  closes when the same guardian later approves (or waits, for migration).
+* **waiting**: the last decision of the migration guardian is ``waiting``.
+* **escalated** / **operational**: the last decision that is not ``reject`` is
+  ``escalate`` / ``operational``.
+
+The log of every epic is streamed once; only the last entry per guardian is
+kept. A damaged log does not stop the board: that epic's row says so.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from guardians.errors import GuardianError, UsageError
+from guardians.store.layout import GUARDIANS, Epic, select_epics
+from guardians.views.timeline import Row, iter_rows, plain
+
+FORMATS: tuple[str, ...] = ("table", "json")
+
+
+@dataclass
+class EpicStatus:
+    epic_id: str
+    holder: str = "-"
+    iteration: int | None = None
+    last: Row | None = None
+    entries: int = 0
+    pending: dict[str, int] = field(default_factory=dict)
+    open_vetoes: list[Row] = field(default_factory=list)
+    waiting: bool = False
+    escalated: bool = False
+    operational: bool = False
+    problem: str | None = None
+
+    @property
+    def last_text(self) -> str:
+        if self.last is None:
+            return "-"
+        return f"{self.last.agent} {self.last.decision}"
+
+    def vetoes_text(self) -> str:
+        parts = []
+        for row in self.open_vetoes:
+            subject = f" {row.subject}" if row.subject else ""
+            parts.append(f"{row.agent}{subject} (it {row.iteration})")
+        return ", ".join(parts) or "-"
+
+    def to_json(self) -> dict[str, Any]:
+        last = self.last
+        return {
+            "epic_id": self.epic_id,
+            "holder": self.holder,
+            "iteration": self.iteration,
+            "entries": self.entries,
+            "last_decision": None
+            if last is None
+            else {"seq": last.seq, "agent": last.agent, "decision": last.decision, "timestamp": last.timestamp},
+            "open_vetoes": [
+                {"agent": r.agent, "subject": r.subject or None, "to": r.target or None, "iteration": r.iteration}
+                for r in self.open_vetoes
+            ],
+            "waiting_for_approval": self.waiting,
+            "escalated": self.escalated,
+            "operational": self.operational,
+            "pending": self.pending,
+            "problem": self.problem,
+        }
+
+
+def epic_status(epic: Epic) -> EpicStatus:
+    """The board line of one epic."""
+    from guardians.store.inbox import pending
+
+    status = EpicStatus(epic.epic_id)
+    latest: dict[str, Row] = {}
+    state: Row | None = None
+    try:
+        for row in iter_rows(epic):
+            status.entries += 1
+            status.last = row
+            if row.decision == "reject":
+                continue
+            state = row
+            latest[row.agent] = row
+    except GuardianError as exc:
+        status.problem = str(exc)
+    for item in pending(epic, (*GUARDIANS, "tech-lead")):
+        status.pending[item.agent] = status.pending.get(item.agent, 0) + 1
+    if status.last is not None:
+        status.iteration = status.last.iteration
+    status.open_vetoes = [latest[g] for g in GUARDIANS if g in latest and latest[g].decision in ("veto", "escalate")]
+    status.waiting = "migration" in latest and latest["migration"].decision == "waiting"
+    status.escalated = state is not None and state.decision == "escalate"
+    status.operational = state is not None and state.decision == "operational"
+    status.holder = _holder(status)
+    return status
+
+
+def _holder(status: EpicStatus) -> str:
+    for guardian in GUARDIANS:
+        if status.pending.get(guardian):
+            return guardian
+    if status.waiting or status.escalated:
+        return "tech-lead"
+    if status.last is not None:
+        return status.last.agent or "-"
+    return "-"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "-"
+
+
+def _table_line(s: EpicStatus) -> str:
+    last = s.last_text if s.problem is None else "LOG DAMAGED"
+    iteration = "-" if s.iteration is None else str(s.iteration)
+    return (
+        f"{s.epic_id:<12}  {plain(s.holder, 10):<10}  {iteration:>4}  {plain(last, 24):<24}  "
+        f"{_yes(s.waiting):<7}  {_yes(s.escalated):<9}  {_yes(s.operational):<11}  "
+        f"{plain(s.vetoes_text(), 200)}\n"
+    )
+
+
+def show_status(root: Any, *, fmt: str = "table", out: IO[str]) -> int:
+    """Print the board of every epic under ROOT. Returns the exit code."""
+    try:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        epics = select_epics(root, [])
+    except GuardianError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    if fmt == "json":
+        out.write("[")
+        for i, epic in enumerate(epics):
+            out.write(("," if i else "") + "\n  " + json.dumps(epic_status(epic).to_json(), sort_keys=True))
+        out.write("\n]\n" if epics else "]\n")
+        return 0
+    if not epics:
+        out.write(f"no epics under {root}/docs/specs\n")
+        return 0
+    out.write(
+        f"{'EPIC':<12}  {'HOLDER':<10}  {'ITER':>4}  {'LAST DECISION':<24}  "
+        f"{'WAITING':<7}  {'ESCALATED':<9}  {'OPERATIONAL':<11}  OPEN VETOES\n"
+    )
+    for epic in epics:
+        out.write(_table_line(epic_status(epic)))
+    return 0

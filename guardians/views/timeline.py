@@ -1,0 +1,518 @@
+"""``guardians log [EPIC]``: the decision timeline and why each decision was taken.
+
+The log is streamed line by line (``DecisionLog.entries``); nothing holds more
+than one entry at a time except the mermaid output, which reads the log twice
+(once to learn the participants, once to draw). Every agent-written string is
+cleaned before it reaches a terminal (control characters), a Markdown table
+(HTML and Markdown metacharacters) or a mermaid diagram (anything but a small
+safe alphabet).
+
+Formats:
+
+* ``table``: aligned columns, one block per epic, findings on indented lines;
+* ``json``: JSON Lines, one object per decision (see :meth:`Row.to_json`);
+* ``markdown``: one GitHub table per epic;
+* ``mermaid``: a ``sequenceDiagram`` of the epic's path through the guardians.
+  With one epic the output is the bare diagram; with several it is Markdown
+  with one fenced ``mermaid`` block per epic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from guardians.errors import GuardianError, UsageError
+from guardians.store.layout import STAMP_FORMAT, Epic, check_agent, select_epics
+
+DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational")
+FORMATS: tuple[str, ...] = ("table", "json", "markdown", "mermaid")
+TABLE_TEXT_MAX = 240
+FINDING_KEYS: tuple[str, ...] = (
+    "code",
+    "message",
+    "severity",
+    "blocking",
+    "file",
+    "line",
+    "column",
+    "json_path",
+    "suggestion",
+    "subject",
+)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_DAY_RE = re.compile(r"[0-9]{4}_[0-9]{2}_[0-9]{2}")
+_STAMP_RE = re.compile(r"[0-9]{4}_[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{2}")
+_CODE_RE = re.compile(r"[A-Z]{3}[0-9]{3}")
+
+
+# --- parsing and cleaning --------------------------------------------------------
+
+
+def parse_since(text: str) -> datetime:
+    """YYYY_MM_DD, YYYY_MM_DD_HH_MM_SS or ISO 8601; naive times are UTC."""
+    value = text.strip()
+    try:
+        if _DAY_RE.fullmatch(value):
+            return datetime.strptime(value, "%Y_%m_%d").replace(tzinfo=UTC)
+        if _STAMP_RE.fullmatch(value):
+            return datetime.strptime(value, STAMP_FORMAT).replace(tzinfo=UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"invalid --since {text!r}: expected YYYY_MM_DD, YYYY_MM_DD_HH_MM_SS or ISO 8601 "
+            "(e.g. 2026-11-24T14:30:00Z)"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def stamp_time(value: Any) -> datetime | None:
+    if isinstance(value, str) and _STAMP_RE.fullmatch(value):
+        try:
+            return datetime.strptime(value, STAMP_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    return None
+
+
+def plain(value: Any, limit: int | None = None) -> str:
+    """One line of text without control or bidi characters, optionally shortened."""
+    text = _CONTROL_RE.sub(" ", value if isinstance(value, str) else str(value))
+    text = " ".join(text.split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 3].rstrip() + "..."
+    return text
+
+
+# --- the view of one entry ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingView:
+    code: str
+    message: str
+    severity: str
+    blocking: bool
+    where: str
+    raw: dict[str, Any]
+
+    @classmethod
+    def of(cls, item: Any) -> FindingView:
+        data = item if isinstance(item, dict) else {"message": str(item)}
+        where = ""
+        if isinstance(data.get("file"), str):
+            where = data["file"]
+            if isinstance(data.get("line"), int):
+                where += f":{data['line']}"
+        if isinstance(data.get("json_path"), str) and data["json_path"] not in ("", "$"):
+            where = f"{where} {data['json_path']}".strip()
+        raw = {k: data[k] for k in FINDING_KEYS if k in data and _is_scalar(data[k])}
+        return cls(
+            code=str(data.get("code", "")),
+            message=str(data.get("message", "")),
+            severity=str(data.get("severity", "")),
+            blocking=data.get("blocking") is True,
+            where=where,
+            raw=raw,
+        )
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the timeline shows of one decision log entry."""
+
+    epic_id: str
+    seq: int
+    timestamp: str
+    agent: str
+    decision: str
+    iteration: int
+    subject: str
+    summary: str
+    target: str
+    findings: tuple[FindingView, ...]
+    source_document: str
+    hash: str
+    risk: str
+
+    @classmethod
+    def of(cls, entry: dict[str, Any], epic_id: str) -> Row:
+        details = entry.get("details")
+        details = details if isinstance(details, dict) else {}
+        findings = details.get("findings")
+        target = details.get("vetoed_to") or details.get("handed_to") or ""
+        return cls(
+            epic_id=str(entry.get("epic_id") or epic_id),
+            seq=_int(entry.get("seq")),
+            timestamp=str(entry.get("timestamp", "")),
+            agent=str(entry.get("agent", "")),
+            decision=str(entry.get("decision", "")),
+            iteration=_int(entry.get("iteration")),
+            subject=str(details.get("subject") or ""),
+            summary=str(details.get("summary") or ""),
+            target=str(target),
+            findings=tuple(FindingView.of(f) for f in findings) if isinstance(findings, list) else (),
+            source_document=str(entry.get("source_document", "")),
+            hash=str(entry.get("hash", "")),
+            risk=str(details.get("risk") or ""),
+        )
+
+    @property
+    def time_text(self) -> str:
+        when = stamp_time(self.timestamp)
+        return when.strftime("%Y-%m-%d %H:%M:%S") if when else plain(self.timestamp, 19)
+
+    def why(self) -> str:
+        """The reason in one line: subject, who it went to, the summary."""
+        parts = []
+        if self.subject:
+            parts.append(self.subject)
+        if self.target:
+            arrow = "to" if self.decision in ("veto", "escalate") else "handed to"
+            parts.append(f"{arrow} {self.target}")
+        head = " ".join(parts)
+        if self.summary:
+            return f"{head}: {self.summary}" if head else self.summary
+        return head
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "epic_id": self.epic_id,
+            "seq": self.seq,
+            "timestamp": self.timestamp,
+            "agent": self.agent,
+            "decision": self.decision,
+            "iteration": self.iteration,
+            "subject": self.subject or None,
+            "to": self.target or None,
+            "summary": self.summary,
+            "findings": [f.raw for f in self.findings],
+            "source_document": self.source_document,
+            "hash": self.hash,
+        }
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+# --- filters -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    agent: str | None = None
+    decision: str | None = None
+    since: datetime | None = None
+    iteration: int | None = None
+
+    @classmethod
+    def build(cls, agent: str | None, decision: str | None, since: str | None, iteration: int | None) -> Filters:
+        if agent is not None:
+            check_agent(agent)
+        if decision is not None and decision not in DECISIONS:
+            raise UsageError(f"invalid --decision {decision!r}: expected one of {', '.join(DECISIONS)}")
+        if iteration is not None and iteration < 1:
+            raise UsageError(f"invalid --iteration {iteration}: iterations start at 1")
+        return cls(agent, decision, parse_since(since) if since is not None else None, iteration)
+
+    def match(self, row: Row) -> bool:
+        if self.agent is not None and row.agent != self.agent:
+            return False
+        if self.decision is not None and row.decision != self.decision:
+            return False
+        if self.iteration is not None and row.iteration != self.iteration:
+            return False
+        if self.since is not None:
+            when = stamp_time(row.timestamp)
+            return when is not None and when >= self.since
+        return True
+
+
+def iter_rows(epic: Epic) -> Iterator[Row]:
+    """Every entry of the epic's log as a Row, streamed."""
+    from guardians.store.decision_log import DecisionLog
+
+    for entry in DecisionLog(epic.log_path, epic.epic_id).entries():
+        yield Row.of(entry, epic.epic_id)
+
+
+# --- the diagram model (shared by mermaid and the report's SVG) ----------------------
+
+PARTICIPANTS: tuple[tuple[str, str], ...] = (
+    ("Q", "quality"),
+    ("M", "migration"),
+    ("D", "deploy"),
+    ("B", "backup"),
+    ("P", "process"),
+    ("TL", "tech-lead"),
+)
+MAX_EXTRA_PARTICIPANTS = 8
+
+
+@dataclass(frozen=True)
+class Step:
+    """One arrow (src != dst) or note (src == dst) of the sequence diagram."""
+
+    kind: str  # handoff | approval | veto | wait | escalate | note
+    src: str
+    dst: str
+    label: str
+
+
+class _PathState:
+    """Remembers enough of earlier entries to draw where a message came from."""
+
+    def __init__(self) -> None:
+        self.previous: Row | None = None
+        self.origin = "quality"
+
+    def steps(self, row: Row) -> list[Step]:
+        out: list[Step] = []
+        prev = self.previous
+        agent = row.agent or "unknown"
+        if agent == "migration" and row.decision != "reject":
+            if prev is not None and prev.agent == "migration" and prev.decision == "waiting":
+                out.append(Step("approval", "tech-lead", "migration", "approval"))
+            else:
+                out.append(Step("handoff", self.origin, "migration", f"handoff iteration {row.iteration}"))
+        out.extend(self._own(row, agent))
+        if row.decision != "reject":
+            self.previous = row
+        return out
+
+    def _own(self, row: Row, agent: str) -> list[Step]:
+        codes = _codes(row)
+        decision = row.decision
+        if decision == "approve":
+            if row.target:
+                return [Step("handoff", agent, row.target, f"approve iteration {row.iteration}{codes}")]
+            return [Step("note", agent, agent, f"approve{codes}")]
+        if decision in ("veto", "escalate"):
+            target = row.target or self.origin
+            self.origin = target if target != "tech-lead" else self.origin
+            steps = [Step("veto", agent, target, f"veto {row.subject or ''}{codes}")]
+            if decision == "escalate":
+                steps.append(Step("escalate", agent, "tech-lead", "escalated, iteration cap reached"))
+            return steps
+        if decision == "waiting":
+            risk = f" ({row.risk} risk)" if row.risk else ""
+            return [Step("wait", agent, "tech-lead", f"waiting for approval{risk}{codes}")]
+        if decision == "operational":
+            return [Step("note", agent, agent, "operational")]
+        return [Step("note", agent, agent, f"{decision} {row.subject}{codes}")]
+
+
+def _codes(row: Row) -> str:
+    codes = sorted({f.code for f in row.findings if f.blocking and f.code})
+    if not codes:
+        codes = sorted({f.code for f in row.findings if f.code})
+    if len(codes) > 4:
+        codes = [*codes[:4], f"+{len(codes) - 4}"]
+    return f" [{' '.join(codes)}]" if codes else ""
+
+
+def diagram_steps(rows: Iterable[Row], filters: Filters | None = None) -> Iterator[Step]:
+    """Steps of the epic's path; filtered-out entries still shape the arrows."""
+    state = _PathState()
+    for row in rows:
+        steps = state.steps(row)
+        if filters is None or filters.match(row):
+            yield from steps
+
+
+def participants(rows: Iterable[Row]) -> list[tuple[str, str]]:
+    """(id, name) of the fixed lanes plus up to a few extra agents seen in the log."""
+    known = {name for _, name in PARTICIPANTS}
+    extra: list[str] = []
+    for step in diagram_steps(rows):
+        for name in (step.src, step.dst):
+            if name not in known and name not in extra and len(extra) < MAX_EXTRA_PARTICIPANTS:
+                extra.append(name)
+    return [*PARTICIPANTS, *((f"A{i + 1}", name) for i, name in enumerate(extra))]
+
+
+# --- formats --------------------------------------------------------------------------
+
+_COLORS = {"approve": "32", "operational": "32", "veto": "31", "escalate": "1;31", "waiting": "33", "reject": "35"}
+
+
+class _Table:
+    def __init__(self, out: IO[str], color: bool) -> None:
+        self.out = out
+        self.color = color
+
+    def epic(self, epic: Epic, rows: Iterator[Row]) -> int:
+        self.out.write(f"{epic.epic_id}\n")
+        self.out.write(f"{'SEQ':>4}  {'TIME (UTC)':<19}  {'IT':>3}  {'AGENT':<10} {'DECISION':<11}  WHY\n")
+        count = 0
+        for row in rows:
+            count += 1
+            decision = f"{plain(row.decision, 11):<11}"
+            if self.color and row.decision in _COLORS:
+                decision = f"\x1b[{_COLORS[row.decision]}m{decision}\x1b[0m"
+            self.out.write(
+                f"{row.seq:>4}  {row.time_text:<19}  {row.iteration:>3}  {plain(row.agent, 10):<10} "
+                f"{decision}  {plain(row.why(), TABLE_TEXT_MAX)}\n"
+            )
+            for finding in row.findings:
+                self.out.write(f"{'':56}{_finding_line(finding)}\n")
+        if count == 0:
+            self.out.write("  (no matching decisions)\n")
+        self.out.write("\n")
+        return count
+
+
+def _finding_line(finding: FindingView) -> str:
+    flag = " blocking" if finding.blocking else ""
+    where = f" ({plain(finding.where, 80)})" if finding.where else ""
+    head = plain(f"{finding.code} {finding.severity}{flag}".strip(), 60)
+    return f"- {head}: {plain(finding.message, TABLE_TEXT_MAX)}{where}"
+
+
+def _md(value: Any, limit: int | None = None) -> str:
+    """Text safe inside a GitHub Markdown table cell: no HTML, no markup, no pipes."""
+    text = plain(value, limit)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
+    return re.sub(r"([\\`*_\[\]|~!$])", r"\\\1", text)
+
+
+def _markdown_epic(epic: Epic, rows: Iterator[Row], out: IO[str]) -> int:
+    out.write(f"## {epic.epic_id}\n\n")
+    count = 0
+    for row in rows:
+        if count == 0:
+            out.write("| # | time (UTC) | iteration | agent | decision | why |\n")
+            out.write("|---:|---|---:|---|---|---|\n")
+        count += 1
+        why = [_md(row.why())]
+        for f in row.findings:
+            code = f"`{f.code}`" if _CODE_RE.fullmatch(f.code) else _md(f.code)
+            flag = " blocking" if f.blocking else ""
+            where = f" ({_md(f.where)})" if f.where else ""
+            why.append(f"{code} {_md(f.severity)}{flag}: {_md(f.message)}{where}")
+        out.write(
+            f"| {row.seq} | {_md(row.time_text)} | {row.iteration} | {_md(row.agent)} | "
+            f"**{_md(row.decision)}** | {'<br>'.join(why)} |\n"
+        )
+    out.write("\n" if count else "No matching decisions.\n\n")
+    return count
+
+
+_MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,()/+=\[\]-]")
+_ARROWS = {"handoff": "->>", "approval": "->>", "veto": "--x", "wait": "-->>", "escalate": "-)"}
+
+
+def mermaid_label(text: str, limit: int = 70) -> str:
+    """Only characters mermaid never parses as syntax; no runs of '-'."""
+    label = re.sub(r"-{2,}", "-", _MERMAID_UNSAFE.sub(" ", text))
+    label = plain(label, limit).strip(" -")
+    return label or "-"
+
+
+def mermaid_lines(epic: Epic, filters: Filters) -> Iterator[str]:
+    lanes = participants(iter_rows(epic))
+    ids = {name: pid for pid, name in lanes}
+    yield "sequenceDiagram"
+    for pid, name in lanes:
+        yield f"    participant {pid} as {mermaid_label(name, 40)}"
+    drawn = 0
+    for step in diagram_steps(iter_rows(epic), filters):
+        src, dst = ids.get(step.src, "Q"), ids.get(step.dst, "Q")
+        label = mermaid_label(step.label)
+        drawn += 1
+        if step.kind == "note" or src == dst:
+            yield f"    Note over {src}: {label}"
+        else:
+            yield f"    {src}{_ARROWS.get(step.kind, '->>')}{dst}: {label}"
+    if drawn == 0:
+        yield "    Note over Q: no matching decisions"
+
+
+# --- entry point --------------------------------------------------------------------------
+
+
+def show_log(
+    root: Any,
+    epic_ids: list[str],
+    *,
+    agent: str | None = None,
+    decision: str | None = None,
+    since: str | None = None,
+    iteration: int | None = None,
+    fmt: str = "table",
+    out: IO[str],
+) -> int:
+    """Print the timeline of EPICS (all epics when empty). Returns the exit code."""
+    try:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        filters = Filters.build(agent, decision, since, iteration)
+        epics = select_epics(root, epic_ids)
+        if not epics:
+            sys.stderr.write(f"no epics under {root}/docs/specs\n")
+            return 0
+        _write(epics, filters, fmt, out)
+        _warn_if_broken(epics, out)
+    except GuardianError as exc:
+        out.flush()
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    return 0
+
+
+def _warn_if_broken(epics: list[Epic], out: IO[str]) -> None:
+    """A timeline must not look trustworthy when its chain does not verify."""
+    from guardians.store.decision_log import verify_file
+
+    for epic in epics:
+        result = verify_file(epic.log_path, epic.epic_id)
+        if not result.ok:
+            out.flush()
+            sys.stderr.write(
+                f"warning: {epic.rel(epic.log_path)}:{result.line}: the hash chain is broken ({result.problem}); "
+                "entries from that line on cannot be trusted. Run `guardians log verify`.\n"
+            )
+
+
+def _write(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) -> None:
+    if fmt == "mermaid":
+        _write_mermaid(epics, filters, out)
+        return
+    table = _Table(out, color=_wants_color(out))
+    for epic in epics:
+        rows = (r for r in iter_rows(epic) if filters.match(r))
+        if fmt == "json":
+            for row in rows:
+                out.write(json.dumps(row.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+        elif fmt == "markdown":
+            _markdown_epic(epic, rows, out)
+        else:
+            table.epic(epic, rows)
+
+
+def _write_mermaid(epics: list[Epic], filters: Filters, out: IO[str]) -> None:
+    fenced = len(epics) > 1
+    for epic in epics:
+        if fenced:
+            out.write(f"## {epic.epic_id}\n\n```mermaid\n")
+        for line in mermaid_lines(epic, filters):
+            out.write(line + "\n")
+        if fenced:
+            out.write("```\n\n")
+
+
+def _wants_color(out: IO[str]) -> bool:
+    import os
+
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"

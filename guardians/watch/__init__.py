@@ -1,0 +1,1 @@
+"""The long-running service: the injectable loop, watchdog glue, structured logs, metrics and /health."""
