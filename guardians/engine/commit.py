@@ -28,18 +28,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from guardians.engine.admission import Admission
 from guardians.engine.context import ArtifactReader, Context, input_finding
 from guardians.engine.decision import Decision, OutFile
+from guardians.engine.verdicts import veto
 from guardians.errors import InputError, Location
 from guardians.rules.base import Finding
 from guardians.store.decision_log import DecisionLog
 from guardians.store.inbox import SENT_MODE, SETTLE_INVALID, SETTLE_VALID, Pending, move, pending, unique_target
 from guardians.store.layout import Epic, stamp
-from guardians.store.loaders import load_document, read_bounded
+from guardians.store.loaders import read_bounded
 
 LEASE_TIMEOUT = 60.0
-GRD_INVALID_MESSAGE = "GRD001"
-GRD_MISROUTED = "GRD002"
 
 Evaluator = Callable[[Context], "Decision | None"]
 
@@ -110,6 +110,8 @@ def _next_decision(epic: Epic, log: DecisionLog, clock: Callable[[], datetime], 
 
 def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decision | None:
     """Decide one pending message and commit; None when it must wait."""
+    from guardians.engine.admission import admit
+
     rel = epic.rel(item.path)
     try:
         data = read_bounded(item.path, display=rel)
@@ -120,185 +122,71 @@ def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decisi
         # Decided before a crash cut the move short, or redelivered verbatim.
         move(item.path, unique_target(item.path.parent / "processed", item.path.name, key))
         return None
-    try:
-        message = load_document(data, rel)
-    except InputError as exc:
-        if not item.sent and item.age() < SETTLE_INVALID:
-            return None  # maybe still being written
-        return _commit(epic, log, item, key, _invalid(epic, item, key, now, None, [_finding(exc)]), now)
     if not item.sent and item.age() < SETTLE_VALID:
-        return None
-    decision = _out_of_order(epic, item, message, log, data, now) or _evaluate(epic, item, key, message, log, now)
+        return None  # maybe still being written
+    reader = ArtifactReader(epic)
+    admission = admit(epic, item.agent, rel, data, log, reader)
+    if not admission.parsed and not item.sent and item.age() < SETTLE_INVALID:
+        return None  # maybe still being written
+    decision = _decide_admitted(epic, item, key, admission, log, now, reader)
     if decision is None:
         return None
     return _commit(epic, log, item, key, decision, now)
 
 
-def _evaluate(epic: Epic, item: Pending, key: str, message: Any, log: DecisionLog, now: datetime) -> Decision | None:
-    from guardians.protocol.validator import validate_data
+def _decide_admitted(
+    epic: Epic, item: Pending, key: str, admission: Admission, log: DecisionLog, now: datetime, reader: ArtifactReader
+) -> Decision | None:
+    """Turn the admission verdict into a decision; only admitted messages reach a gate."""
+    if admission.verdict == "reject":
+        return _reject(epic, item.agent, admission.iteration, admission.summary, admission.findings)
+    assert admission.message is not None  # parsed, or it would be a reject
+    ctx = Context(epic, item.agent, admission.message, item.path, key, now, log, reader)
+    if admission.verdict == "veto" and admission.subject == "invalid_artifact":
+        decision: Decision | None = veto(ctx, "invalid_artifact", admission.findings, admission.summary)
+    elif admission.verdict == "veto":
+        return invalid_veto(epic, item, key, now, str(admission.sender), admission.findings, admission.iteration)
+    else:
+        from guardians.gates import EVALUATORS
 
-    problems = validate_data("message", message)
-    sender = message.get("from") if isinstance(message, dict) else None
-    iteration = message.get("iteration") if isinstance(message, dict) else 1
-    if problems:
-        findings = [
-            Finding(
-                GRD_INVALID_MESSAGE,
-                f"{p.message} (schema keyword '{p.keyword}')",
-                file=epic.rel(item.path),
-                json_path=p.json_path,
-                subject="invalid_message",
-                suggestion="see `guardians schema show message`",
-            )
-            for p in problems[:50]
-        ]
-        return _invalid(epic, item, key, now, sender, findings, iteration)
-    misroute = _misrouted(epic, item, message)
-    if misroute:
-        return _invalid(epic, item, key, now, sender, [misroute], iteration)
-    ctx = Context(epic, item.agent, message, item.path, key, now, log, ArtifactReader(epic))
-    from guardians.gates import EVALUATORS
-
-    decision = EVALUATORS[item.agent](ctx)
+        decision = EVALUATORS[item.agent](ctx)
     if decision is not None:
-        decision.inputs.update(ctx.reader.inputs)
+        decision.inputs.update(reader.inputs)
     return decision
 
 
-PREVIOUS_GUARDIAN = {"migration": None, "deploy": "migration", "backup": "deploy", "process": "backup"}
-
-
-def _out_of_order(
-    epic: Epic, item: Pending, message: Any, log: DecisionLog, data: bytes, now: datetime
-) -> Decision | None:
-    """Reject handoffs that skip a guardian or reopen a finished iteration.
-
-    Runs only on schema-valid, correctly addressed handoffs; everything else
-    is left to _evaluate. Both cases are rejects, not vetoes: there is nobody
-    to converse with about a forged or stale message.
-    """
-    from guardians.rules.common import HandoffProvenance, StaleIteration
-
-    if not isinstance(message, dict) or message.get("type") != "handoff" or message.get("to") != item.agent:
-        return None
-    from guardians.protocol.validator import is_valid
-
-    if not is_valid("message", message):
-        return None
-    previous = PREVIOUS_GUARDIAN.get(item.agent)
-    produced = log.produced_by(hashlib.sha256(data).hexdigest())
-    findings = list(HandoffProvenance.check(item.agent, previous, produced))
-    if previous is None:
-        last = log.last_entry("migration")
-        findings += StaleIteration.check(int(message["iteration"]), int(last["iteration"]) if last else None)
-    if not findings:
-        return None
-    rel = epic.rel(item.path)
-    findings = [Finding(**{**f.__dict__, "file": rel}) for f in findings]
-    return Decision(
-        item.agent,
-        "reject",
-        epic.epic_id,
-        int(message["iteration"]),
-        findings[0].message,
-        findings,
-        subject=findings[0].subject,
-        details={"reason": findings[0].message},
-    )
-
-
-def _misrouted(epic: Epic, item: Pending, message: dict[str, Any]) -> Finding | None:
-    rel = epic.rel(item.path)
-    if message["to"] != item.agent:
-        return Finding(
-            GRD_MISROUTED,
-            f"message is addressed to {message['to']!r} but sits in the {item.agent!r} inbox",
-            file=rel,
-            json_path="$.to",
-            subject="invalid_message",
-            suggestion=f"send it with `guardians send {epic.epic_id} --to {message['to']} FILE`",
-        )
-    if message["epic_id"] != epic.epic_id:
-        return Finding(
-            GRD_MISROUTED,
-            f"message is for {message['epic_id']} but sits in {epic.epic_id}",
-            file=rel,
-            json_path="$.epic_id",
-            subject="invalid_message",
-            suggestion="deliver it to the inbox of the epic it names",
-        )
-    accepted = ("handoff", "approval") if item.agent == "migration" else ("handoff",)
-    if message["type"] not in accepted:
-        return Finding(
-            GRD_MISROUTED,
-            f"the {item.agent} inbox accepts {' and '.join(accepted)} messages, not {message['type']!r}",
-            file=rel,
-            json_path="$.type",
-            subject="invalid_message",
-            suggestion="vetoes and escalations go to the agent that must act; approvals go to migration",
-        )
-    return None
-
-
-def _finding(exc: InputError) -> Finding:
-    return input_finding(
-        exc,
-        GRD_INVALID_MESSAGE,
-        "invalid_message",
-        "write the message as one valid JSON or YAML document; see `guardians schema show message`",
-    )
-
-
-def invalid_message_veto(ctx: Context, message: str, json_path: str) -> Decision:
-    """For guardians: veto a message whose content they cannot accept."""
-    finding = Finding(
-        GRD_INVALID_MESSAGE,
-        message,
-        file=ctx.message_rel,
-        json_path=json_path,
-        subject="invalid_message",
-        suggestion="see `guardians schema show message` and `guardians schema show approval`",
-    )
-    item = Pending(ctx.agent, ctx.message_path, 0.0, 0, True)
-    return _invalid(ctx.epic, item, ctx.key, ctx.now, ctx.sender, [finding], ctx.iteration)
-
-
-def _invalid(
-    epic: Epic, item: Pending, key: str, now: datetime, sender: Any, findings: list[Finding], iteration: Any = 1
+def invalid_veto(
+    epic: Epic, item: Pending, key: str, now: datetime, sender: str, findings: list[Finding], iteration: int
 ) -> Decision:
-    """Veto an unusable message back to its sender, or reject it if we can't tell who sent it."""
-    from guardians.store.layout import AGENT_RE
+    """Veto an unusable message back to its sender, listing every finding."""
+    from guardians.engine.verdicts import veto_file
 
-    # Keep the sender's iteration when it is usable, so the log's per-agent
-    # iterations stay monotonic.
-    iteration = (
-        iteration if isinstance(iteration, int) and not isinstance(iteration, bool) and 1 <= iteration <= 1000 else 1
-    )
-    if isinstance(sender, str) and AGENT_RE.fullmatch(sender):
-        from guardians.engine.verdicts import veto_file
-
-        rel = epic.rel(item.path)
-        veto = veto_file(item.agent, sender, epic, iteration, now, key, "invalid_message", findings, fallback=rel)
-        return Decision(
-            item.agent,
-            "veto",
-            epic.epic_id,
-            iteration,
-            "message rejected as invalid",
-            findings,
-            subject="invalid_message",
-            files=[veto],
-            details={"vetoed_to": sender},
-        )
+    rel = epic.rel(item.path)
+    veto_out = veto_file(item.agent, sender, epic, iteration, now, key, "invalid_message", findings, fallback=rel)
     return Decision(
         item.agent,
+        "veto",
+        epic.epic_id,
+        iteration,
+        "message rejected as invalid",
+        findings,
+        subject="invalid_message",
+        files=[veto_out],
+        details={"vetoed_to": sender},
+    )
+
+
+def _reject(epic: Epic, agent: str, iteration: int, summary: str, findings: list[Finding]) -> Decision:
+    """Move a message to rejected/ with no reply: nobody to answer, or nobody who should be."""
+    return Decision(
+        agent,
         "reject",
         epic.epic_id,
         iteration,
-        "unreadable message moved to rejected/",
+        summary,
         findings,
-        subject="invalid_message",
-        details={"reason": findings[0].message},
+        subject=findings[0].subject if findings and findings[0].subject else "invalid_message",
+        details={"reason": findings[0].message if findings else summary},
     )
 
 
@@ -308,7 +196,13 @@ def _reject_unreadable(epic: Epic, item: Pending, log: DecisionLog, now: datetim
     key = message_key(item.agent, item.path.name, f"{exc.message}:{item.mtime}".encode())
     if log.has_key(key):
         return None
-    decision = _invalid(epic, item, key, now, None, [_finding(exc)])
+    finding = input_finding(
+        exc,
+        "GRD001",
+        "invalid_message",
+        "write the message as one valid JSON or YAML document; see `guardians schema show message`",
+    )
+    decision = _reject(epic, item.agent, 1, "unreadable message moved to rejected/", [finding])
     return _commit(epic, log, item, key, decision, now)
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from guardians.engine.context import Context
 from guardians.engine.decision import Decision, OutFile
+from guardians.protocol.order import NEXT
 from guardians.rules.base import Finding
 from guardians.store.layout import Epic, stamp
 
 MAX_VETOES = 3
 
-NEXT_GUARDIAN = {"migration": "deploy", "deploy": "backup", "backup": "process", "process": None}
 
 _ACTIONS = {
     "invalid_artifact": "Fix the named files so they match their schemas, then resend the handoff "
@@ -149,7 +149,7 @@ def _escalation(ctx: Context, subject: str, findings: list[Finding], number: int
 
 def handoff(ctx: Context, summary: str, files: list[OutFile], content: dict[str, Any], **details: Any) -> Decision:
     """Approve and hand off to the next guardian (if any)."""
-    nxt = NEXT_GUARDIAN[ctx.agent]
+    nxt = NEXT[ctx.agent]
     out = list(files)
     if nxt is not None:
         body = {

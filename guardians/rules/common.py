@@ -15,7 +15,8 @@ from guardians.rules.base import Finding, Severity
 
 
 class InvalidMessage:
-    """What: an inbox message is not valid JSON/YAML or does not match the message schema.
+    """What: an inbox message is not valid JSON/YAML or does not match the message schema
+    (or, for an approval, the approval schema of its `content`).
 
     Why: a guardian must never guess what a malformed message meant; acting on a
     half-understood handoff is how pipelines fail open.
@@ -31,14 +32,21 @@ class InvalidMessage:
     safer: ClassVar[str] = "deliver messages with `guardians send`, which validates them first"
 
     @staticmethod
-    def check(problems: list[tuple[str, str]], file: str) -> Iterator[Finding]:
+    def check(problems: list[tuple[str, str]], file: str, schema: str = "message") -> Iterator[Finding]:
+        """``problems`` are (JSON path, message) pairs from the one schema validator."""
         for json_path, message in problems:
-            yield Finding("GRD001", message, file=file, json_path=json_path, subject="invalid_message")
+            yield Finding(
+                "GRD001",
+                message,
+                file=file,
+                json_path=json_path,
+                subject="invalid_message",
+                suggestion=f"see `guardians schema show {schema}`",
+            )
 
 
 class MisroutedMessage:
-    """What: a message sits in an inbox other than its `to`, in another epic's folder,
-    or is of a type a guardian does not accept (veto, escalation).
+    """What: a message sits in an inbox other than its `to`, or in another epic's folder.
 
     Why: routing errors silently skip gates; a message meant for deploy must not be
     decided by migration.
@@ -54,12 +62,103 @@ class MisroutedMessage:
 
     @staticmethod
     def check(message: dict[str, Any], inbox: str, epic_id: str) -> Iterator[Finding]:
-        if message.get("to") != inbox:
-            yield Finding("GRD002", f"addressed to {message.get('to')!r}, found in {inbox!r}", json_path="$.to")
-        if message.get("epic_id") != epic_id:
-            yield Finding("GRD002", f"for {message.get('epic_id')}, found in {epic_id}", json_path="$.epic_id")
-        if message.get("type") not in ("handoff", "approval"):
-            yield Finding("GRD002", f"type {message.get('type')!r} is not accepted", json_path="$.type")
+        to, claimed = message.get("to"), message.get("epic_id")
+        if to != inbox:
+            yield Finding(
+                "GRD002",
+                f"message is addressed to {to!r} but sits in the {inbox!r} inbox",
+                json_path="$.to",
+                subject="invalid_message",
+                suggestion=f"send it with `guardians send {epic_id} --to {to} FILE`",
+            )
+        if claimed != epic_id:
+            yield Finding(
+                "GRD002",
+                f"message is for {claimed} but sits in {epic_id}",
+                json_path="$.epic_id",
+                subject="invalid_message",
+                suggestion="deliver it to the inbox of the epic it names",
+            )
+
+
+class TypeNotAccepted:
+    """What: a guardian inbox holds a message type it does not take: a veto, an
+    escalation, or an approval anywhere but the migration inbox.
+
+    Why: vetoes and escalations go from guardians to the agents that must act. If a
+    guardian answered a veto with a veto, two guardians would argue forever, so such a
+    message is rejected without a reply.
+
+    Fix: send handoffs to `inbox/migration/` and tech-lead approvals to
+    `inbox/migration/`; read vetoes in your own inbox instead of forwarding them.
+    """
+
+    code: ClassVar[str] = "GRD005"
+    name: ClassVar[str] = "message.type-not-accepted"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "only handoffs (and, for migration, approvals) go to guardian inboxes"
+
+    @staticmethod
+    def check(message_type: Any, inbox: str, accepted: tuple[str, ...]) -> Iterator[Finding]:
+        if message_type not in accepted:
+            yield Finding(
+                "GRD005",
+                f"the {inbox} inbox accepts {' and '.join(accepted)} messages, not {message_type!r}",
+                json_path="$.type",
+                subject="invalid_message",
+                suggestion="vetoes and escalations go to the agent that must act; approvals go to migration",
+            )
+
+
+class SenderNotAllowed:
+    """What: a message claims a sender the protocol does not allow for it: an approval
+    not from a tech lead, or a handoff into the migration inbox that names a guardian
+    as its sender or origin.
+
+    Why: `from` is self-declared. Guardians never start a pipeline run, and vetoes go to
+    the origin, so a guardian named there would make the guardians veto each other. Only
+    a tech lead may accept the risk of a destructive migration.
+
+    Fix: the agent that did the work sends the handoff as itself; approvals come from
+    `tech-lead` (`guardians approve`).
+    """
+
+    code: ClassVar[str] = "GRD006"
+    name: ClassVar[str] = "message.sender-not-allowed"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "let each agent send as itself"
+
+    @staticmethod
+    def check(
+        message_type: Any,
+        sender: Any,
+        origin: Any,
+        guardians: tuple[str, ...],
+        approvers: tuple[str, ...],
+        starts_run: bool = True,
+    ) -> Iterator[Finding]:
+        """``starts_run``: the message is in the first guardian's inbox, where upstream agents hand off."""
+        if message_type == "approval" and sender not in approvers:
+            yield Finding(
+                "GRD006",
+                f"only {', '.join(approvers)} may approve a high-risk migration, not {sender!r}",
+                json_path="$.from",
+                subject="invalid_message",
+                suggestion="ask a tech lead to approve",
+            )
+        if message_type == "handoff":
+            named = (
+                (("$.from", sender), ("$.content.origin", origin)) if starts_run else (("$.content.origin", origin),)
+            )
+            for path, who in named:
+                if who in guardians:
+                    yield Finding(
+                        "GRD006",
+                        f"a pipeline run is started by an upstream agent, not by the {who} guardian",
+                        json_path=path,
+                        subject="invalid_message",
+                        suggestion="send the handoff as the agent that did the work (e.g. quality)",
+                    )
 
 
 class HandoffProvenance:
@@ -224,6 +323,8 @@ RULES: tuple[type[Any], ...] = (
     MisroutedMessage,
     HandoffProvenance,
     StaleIteration,
+    TypeNotAccepted,
+    SenderNotAllowed,
     InvalidArtifact,
     MissingArtifact,
     MigrationPathOutsideRoot,

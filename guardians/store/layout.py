@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from guardians.errors import UsageError
+from guardians.protocol.order import GUARDIANS as GUARDIANS
 
 EPIC_RE = re.compile(r"epic_[0-9]{1,9}")
 AGENT_RE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -19,7 +20,6 @@ AGENT_RE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 MESSAGE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}\.(ya?ml|json)")
 EDITOR_JUNK_RE = re.compile(r"(~|\.swp|\.swx|\.tmp|\.part|\.crdownload|#)$")
 
-GUARDIANS: tuple[str, ...] = ("migration", "deploy", "backup", "process")
 UPSTREAM: tuple[str, ...] = ("quality", "developer", "architect", "tech-lead")
 STAMP_FORMAT = "%Y_%m_%d_%H_%M_%S"
 
