@@ -5,6 +5,7 @@ run through the real CLI on real files, plus the hostile input each of them may 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -69,7 +70,16 @@ def test_schema_says_what_the_guardians_require(run_cli, tmp_path):
         assert f"needs {keys} (not null) at $" in line
     assert "fix: add 'stages' or 'work_streams' at $; see `guardians schema show plan`" in result.output
 
-    _send(run_cli, root, 1)
+    # send refuses what run would veto, with the same findings (one admission check) ...
+    message = root / "handoff_1.yaml"
+    message.write_text(HANDOFF.format(iteration=1))
+    refused = run_cli("send", "epic_1", "--to", "migration", str(message), "--root", str(root))
+    assert refused.exit_code == 1
+    assert "GRD010 needs 'stages' or 'work_streams' (not null) (schema keyword 'anyOf')" in refused.output
+    # ... and a message dropped straight into the inbox is vetoed for exactly that.
+    inbox = consensus(root, "epic_1") / "messages" / "inbox" / "migration"
+    (inbox / "001_handoff.yaml").write_text(HANDOFF.format(iteration=1))
+    os.utime(inbox / "001_handoff.yaml", (1, 1))
     assert "VETO" in run_cli("run", "--root", str(root)).output
     veto = next((consensus(root, "epic_1") / "messages" / "inbox" / "quality").glob("veto_*.yaml"))
     messages = {(f["file"].rsplit("/", 1)[-1], f["message"]) for f in yaml.safe_load(veto.read_text())["findings"]}

@@ -11,11 +11,14 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from guardians.errors import GuardianError, InputError, Location
 from guardians.store.inbox import SENT_MODE
 from guardians.store.layout import Epic, check_agent, stamp
+
+if TYPE_CHECKING:
+    from guardians.engine.admission import Admission
 
 
 def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
@@ -30,7 +33,7 @@ def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) ->
 
 
 def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
-    from guardians.store.loaders import MAX_BYTES, load_document, read_bounded
+    from guardians.store.loaders import MAX_BYTES, read_bounded
 
     epic = Epic.at(root, epic_id)
     check_agent(to)
@@ -42,36 +45,33 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         name = "stdin.yaml"
         if len(data) > MAX_BYTES:
-            raise InputError(_loc(name), f"message is larger than {MAX_BYTES} bytes")
+            raise InputError(Location(name), f"message is larger than {MAX_BYTES} bytes")
     else:
         data = read_bounded(file, display=str(file))
         name = file.name
-    message = load_document(data, name)
-    problems = _problems(message, epic_id, to)
-    if problems:
-        for path, text in problems:
-            out.write(f"error: {file}: {path}: {text}\n")
+    admission = _admission(epic, to, name, data)
+    if not admission.accepted:
+        verdict = "would be rejected" if admission.verdict == "reject" else "would be vetoed"
+        out.write(f"error: {file}: not delivered: the {to} guardian {verdict}\n")
+        for f in admission.findings:
+            out.write(f"error: {f.location()}: {f.code} {f.message}\n")
+            if f.suggestion:
+                out.write(f"  fix: {f.suggestion}\n")
         return 1
-    target = _deliver(epic, to, data, message, Path(name).suffix or ".yaml")
+    assert admission.message is not None
+    target = _deliver(epic, to, data, admission.message, Path(name).suffix or ".yaml")
     out.write(f"delivered {epic.rel(target)}\n")
     return 0
 
 
-def _loc(name: str) -> Location:
-    return Location(name)
+def _admission(epic: Epic, to: str, name: str, data: bytes) -> Admission:
+    """The same admission the guardian will run, against the log as it is now."""
+    from guardians.engine.admission import admit
+    from guardians.store.decision_log import DecisionLog
 
-
-def _problems(message: object, epic_id: str, to: str) -> list[tuple[str, str]]:
-    from guardians.protocol.validator import validate_data
-
-    problems = [(p.json_path, p.message) for p in validate_data("message", message)]
-    if problems or not isinstance(message, dict):
-        return problems
-    if message["to"] != to:
-        problems.append(("$.to", f"message is addressed to {message['to']!r}, not {to!r}"))
-    if message["epic_id"] != epic_id:
-        problems.append(("$.epic_id", f"message is for {message['epic_id']!r}, not {epic_id!r}"))
-    return problems
+    log = DecisionLog.open(epic.log_path, epic.epic_id)
+    rel = f"{epic.rel(epic.inbox(to))}/{name}"
+    return admit(epic, to, rel, data, log)
 
 
 def _deliver(epic: Epic, to: str, data: bytes, message: dict[str, object], suffix: str) -> Path:

@@ -113,6 +113,12 @@ def _admit_valid(
     log: DecisionLog | None,
     reader: ArtifactReader,
 ) -> Admission:
+    if inbox not in GUARDIANS:
+        # Messages between upstream agents are their business: envelope and routing only.
+        from guardians.rules.common import MisroutedMessage
+
+        misrouted = [_at(f, rel) for f in MisroutedMessage.check(message, inbox, epic.epic_id)]
+        return Admission(VETO if misrouted else ACCEPT, misrouted, message, summary="message rejected as invalid")
     rejects, vetoes = _routing(epic, inbox, rel, message)
     if not rejects and not vetoes and message["type"] == "handoff":
         rejects += _order(epic, inbox, rel, message, data, log)
