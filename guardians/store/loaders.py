@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,37 @@ def load_json_text(text: str, name: str) -> Any:
     # json turns out-of-range floats such as 1e400 into inf without calling
     # parse_constant, and accepts integers of up to 4300 digits.
     _check_plain(value, name)
+    if _SURROGATE_ESCAPE.search(text):
+        _check_surrogates(value, name)
     return value
+
+
+# JSON may spell a lone UTF-16 surrogate as an escape (YAML and raw UTF-8 cannot):
+# such a string cannot be written back out as UTF-8, so it is refused on the way in.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _check_surrogates(value: Any, name: str) -> None:
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if not _encodable(k):
+                    raise InputError(Location(name, path), "key contains a lone UTF-16 surrogate (\\ud800-\\udfff)")
+                stack.append((v, f"{path}.{k}"))
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, str) and not _encodable(node):
+            raise InputError(Location(name, path), "string contains a lone UTF-16 surrogate (\\ud800-\\udfff)")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_depth(value: Any, name: str, limit: int = MAX_DEPTH) -> None:

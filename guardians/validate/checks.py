@@ -290,7 +290,7 @@ def parse(doc: Doc) -> tuple[Any, Problem | None]:
     """Parse with the hardened loaders' rules; JSON takes a faster path when it can."""
     from guardians.store.loaders import load_document
 
-    if doc.kind == "json":
+    if doc.kind == "json" and b"\\u" not in doc.data:  # escapes may hide lone surrogates: slow path
         value = _fast_json(doc.data)
         if value is not _SLOW:
             return value, None
@@ -661,6 +661,8 @@ class EpicChecker:
             problems = schema_problems(doc, value, message_schema(name, value))
             if not problems and isinstance(value, dict):
                 problems = self._message_rules(doc, value, agent)
+            if not problems and sub is None and agent in GUARDIANS:
+                problems = self._admission(doc, path, agent, rel, data)
         if problems and sub == "processed" and self._vetoed_as_invalid(agent, name, data):
             return  # a guardian already vetoed this message as invalid
         self.report.problems.extend(problems)
@@ -711,6 +713,30 @@ class EpicChecker:
                     col,
                     "epic-match",
                 )
+            )
+        return out
+
+    def _admission(self, doc: Doc, path: Path, agent: str, rel: str, data: bytes) -> list[Problem]:
+        """A message still waiting in a guardian inbox: what would the guardian say? (the one admission check)"""
+        from guardians.engine.admission import admit
+        from guardians.errors import GuardianError
+        from guardians.store.decision_log import DecisionLog
+        from guardians.store.layout import Epic
+
+        epic = Epic.at(self.root, self.epic_id)
+        try:
+            log = DecisionLog.open(epic.log_path, self.epic_id)
+            admission = admit(epic, agent, rel, data, log)
+        except GuardianError:
+            return []  # an unreadable log is reported by the log checks
+        out = []
+        for f in admission.findings:
+            here = f.file == rel
+            line, col = doc.where(_path_parts(f.json_path)) if here and f.json_path else (f.line, f.column)
+            where = doc.display if here else self.display(f.file or rel)
+            fix = f.suggestion or f"see `guardians explain {f.code}`"
+            out.append(
+                Problem(where, f.code, f.message, fix, f.json_path or "$", line, col, f"admission-{admission.verdict}")
             )
         return out
 
@@ -787,6 +813,14 @@ class EpicChecker:
                         "migration-exists",
                     )
                 )
+
+
+def _path_parts(json_path: str) -> list[Any]:
+    """``$.content.origin`` -> ["content", "origin"]; indexes as ints."""
+    parts: list[Any] = []
+    for token in re.findall(r"\.([^.\[]+)|\[(\d+)\]", json_path):
+        parts.append(token[0] if token[0] else int(token[1]))
+    return parts
 
 
 def _outputs_path(path: str) -> str:
