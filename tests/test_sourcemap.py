@@ -117,3 +117,13 @@ def test_long_document_is_fast_enough() -> None:
     text = json.dumps(doc, indent=1)
     pos = position(text, "json", "$.items[19999].v")
     assert pos is not None and at(text, *pos).startswith('"v"')
+
+
+def test_the_json_path_formatter_round_trips_through_the_parser():
+    from guardians.protocol.jsonpath import json_path
+
+    parts = ["services", 0, "tech-lead", "x y", "it's", "ok"]
+    text = json_path(parts)
+    assert text == "$.services[0]['tech-lead']['x y'][\"it's\"].ok"
+    assert parse_json_path(text) == parts
+    assert json_path([]) == "$"

@@ -34,6 +34,7 @@ from guardians.engine.decision import Decision, OutFile
 from guardians.engine.verdicts import veto
 from guardians.errors import InputError, Location
 from guardians.rules.base import Finding
+from guardians.store.chain import message_key
 from guardians.store.decision_log import DecisionLog
 from guardians.store.inbox import SENT_MODE, SETTLE_INVALID, SETTLE_VALID, Pending, move, pending, unique_target
 from guardians.store.layout import Epic, stamp
@@ -48,10 +49,6 @@ Evaluator = Callable[[Context], "Decision | None"]
 class EpicResult:
     decisions: list[Decision] = field(default_factory=list)
     deferred: int = 0
-
-
-def message_key(agent: str, name: str, data: bytes) -> str:
-    return hashlib.sha256(f"{agent}/{name}\0".encode() + data).hexdigest()
 
 
 def lease(epic: Epic, timeout: float = LEASE_TIMEOUT) -> Any:

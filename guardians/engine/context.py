@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from guardians.errors import InputError
+from guardians.protocol.jsonpath import json_path
 from guardians.rules.base import Finding, Severity
 from guardians.store.decision_log import DecisionLog
 from guardians.store.layout import Epic
@@ -105,7 +106,7 @@ class ArtifactReader:
                 GRD_INVALID_ARTIFACT,
                 str(err.get("msg")),
                 file=rel,
-                json_path="$" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in err["loc"]),
+                json_path=json_path(err["loc"]),
                 subject="invalid_artifact",
                 suggestion=f"fix {rel}; see `guardians schema show {schema_name}`",
             )

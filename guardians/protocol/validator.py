@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from guardians.protocol.jsonpath import json_path
+
 
 @dataclass(frozen=True)
 class SchemaProblem:
@@ -72,13 +74,13 @@ def expand_error(error: Any) -> list[Any]:
 
 
 def _problem(error: Any) -> SchemaProblem:
-    path = _json_path(list(error.absolute_path))
+    path = json_path(list(error.absolute_path))
     keyword = str(error.validator)
     message = str(error.message)
     if keyword == "required" and isinstance(error.instance, dict):
         missing = [k for k in error.validator_value if k not in error.instance]
         if missing:
-            path = _json_path([*error.absolute_path, missing[0]])
+            path = json_path([*error.absolute_path, missing[0]])
             message = f"required property {missing[0]!r} is missing"
     if keyword == "anyOf" and (keys := alternative_keys(error.validator_value)):
         message = f"needs {' or '.join(map(repr, keys))} (not null)"
@@ -86,7 +88,7 @@ def _problem(error: Any) -> SchemaProblem:
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         if extra:
-            path = _json_path([*error.absolute_path, extra[0]])
+            path = json_path([*error.absolute_path, extra[0]])
             message = f"unknown property {extra[0]!r} is not allowed"
     if len(message) > 300:
         message = message[:297] + "..."
@@ -105,15 +107,3 @@ def alternative_keys(branches: Any) -> list[str]:
             return []
         keys.append(required[0])
     return keys
-
-
-def _json_path(parts: list[Any]) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}"
-        else:
-            out += "[" + repr(part) + "]"
-    return out

@@ -1,9 +1,7 @@
 """The hash-chained, append-only decision log (consensus/decision_log.jsonl).
 
-Each line is the canonical JSON of one entry (sorted keys, compact, ASCII,
-no NaN). ``prev_hash`` is the previous entry's ``hash``; ``hash`` is the
-sha256 of the entry's canonical JSON without ``hash``. The first entry's
-``prev_hash`` is sha256("guardians-decision-log/v1:<epic_id>").
+The line format and the chain (hashes, verification) are defined in
+:mod:`guardians.store.chain`.
 
 Appends are serialised with a FileLock, written with one os.write on an
 O_APPEND descriptor and fsynced; the entry is committed when fsync returns.
@@ -13,7 +11,6 @@ off on the next append; a bad line before the tail fails closed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -24,22 +21,29 @@ from pathlib import Path
 from typing import IO, Any
 
 from guardians.errors import LogCorruptError
+from guardians.store.chain import (
+    GENESIS_PREFIX,
+    ChainVerifier,
+    canonical,
+    entry_hash,
+    genesis_hash,
+    message_key,
+    parse_entry,
+)
+
+__all__ = [
+    "GENESIS_PREFIX",
+    "DecisionLog",
+    "VerifyResult",
+    "canonical",
+    "entry_hash",
+    "genesis_hash",
+    "message_key",
+    "verify_file",
+]
 
 MAX_LINE = 1 << 20
 LOCK_TIMEOUT = 30.0
-GENESIS_PREFIX = "guardians-decision-log/v1:"
-
-
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
-
-
-def genesis_hash(epic_id: str) -> str:
-    return hashlib.sha256((GENESIS_PREFIX + epic_id).encode()).hexdigest()
-
-
-def entry_hash(entry: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
 
 
 @dataclass
@@ -262,12 +266,9 @@ def _log_exists(path: Path) -> bool:
 
 def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
     fix = "`guardians log verify` names the first broken line; restore the log from version control"
-    try:
-        entry = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is not valid JSON; {fix}") from None
-    if not isinstance(entry, dict):
-        raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is not a JSON object; {fix}")
+    entry = parse_entry(raw)
+    if isinstance(entry, str):
+        raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is {entry}; {fix}")
     return entry
 
 
@@ -323,10 +324,7 @@ def _tail_is_clean(path: Path, size: int, window: int = 64 * 1024) -> bool:
     prev_nl = tail.rfind(b"\n", 0, len(tail) - 1)
     if prev_nl == -1 and start:
         return False  # last line longer than the window: let the full check decide
-    try:
-        return isinstance(json.loads(tail[prev_nl + 1 :]), dict)
-    except (ValueError, RecursionError):
-        return False
+    return not isinstance(parse_entry(tail[prev_nl + 1 :]), str)
 
 
 def _ensure_line_ok(tail: bytes, end_nl: int) -> None:
@@ -339,39 +337,19 @@ def _ensure_line_ok(tail: bytes, end_nl: int) -> None:
 
 def verify_file(path: Path, epic_id: str) -> VerifyResult:
     """Check seq, prev_hash and hash of every line; report the first break."""
-    head = genesis_hash(epic_id)
-    count = 0
+    verifier = ChainVerifier(epic_id)
     try:
         if not _log_exists(path):
-            return VerifyResult(True, 0, head)
+            return VerifyResult(True, 0, verifier.head)
     except LogCorruptError as exc:
-        return VerifyResult(False, 0, head, None, str(exc))
+        return VerifyResult(False, 0, verifier.head, None, str(exc))
     with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            problem = _check_line(raw, lineno, head)
-            if isinstance(problem, str):
-                return VerifyResult(False, count, head, lineno, problem)
-            head = problem["hash"]
-            count += 1
-    return VerifyResult(True, count, head)
-
-
-def _check_line(raw: bytes, lineno: int, head: str) -> dict[str, Any] | str:
-    if not raw.endswith(b"\n"):
-        return "torn last line (no newline): a write was interrupted"
-    try:
-        entry = json.loads(raw)
-    except (ValueError, RecursionError):
-        return "not valid JSON"
-    if not isinstance(entry, dict):
-        return "not a JSON object"
-    if entry.get("seq") != lineno:
-        return f"seq is {entry.get('seq')!r}, expected {lineno} (line missing, duplicated or reordered)"
-    if entry.get("prev_hash") != head:
-        return "prev_hash does not match the previous entry's hash (line removed, reordered or edited)"
-    if entry.get("hash") != entry_hash(entry):
-        return "hash does not match the entry's content (entry edited)"
-    return entry
+        for raw in fh:
+            head = verifier.head
+            _, breaks = verifier.feed(raw)
+            if breaks:
+                return VerifyResult(False, verifier.entries, head, breaks[0].line, breaks[0].reason)
+    return VerifyResult(True, verifier.entries, verifier.head)
 
 
 def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:

@@ -25,11 +25,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from guardians.errors import InputError, UsageError
+from guardians.protocol.jsonpath import json_path
 from guardians.protocol.validator import alternative_keys, expand_error
 from guardians.store.layout import EPIC_RE, GUARDIANS, UPSTREAM, is_message_name
+
+if TYPE_CHECKING:
+    from guardians.store.chain import ChainVerifier
 
 FORMATS = ("text", "json", "github", "junit", "sarif")
 
@@ -386,7 +390,7 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
                 "VAL001",
                 "does not match the schema",
                 _schema_fix(schema_name, "schema", ""),
-                json_path_of(base),
+                json_path(base),
                 line,
                 col,
                 "schema",
@@ -404,8 +408,8 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
                 doc.display,
                 "VAL001",
                 message,
-                _schema_fix(schema_name, keyword, json_path_of(parts), error),
-                json_path_of(parts),
+                _schema_fix(schema_name, keyword, json_path(parts), error),
+                json_path(parts),
                 line,
                 col,
                 keyword,
@@ -458,18 +462,6 @@ def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) ->
     if keyword == "anyOf" and (keys := alternative_keys(value)):
         return f"add {' or '.join(map(repr, keys))} at {path}; {see}"
     return f"fix {path} so it satisfies '{keyword}'; {see}"
-
-
-def json_path_of(parts: Iterable[Any]) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif isinstance(part, str) and part.isidentifier():
-            out += f".{part}"
-        else:
-            out += "[" + repr(str(part)) + "]"
-    return out
 
 
 def read_file(path: Path, display: str) -> tuple[bytes | None, Problem | None]:
@@ -743,13 +735,12 @@ class EpicChecker:
     def _vetoed_as_invalid(self, agent: str, name: str, data: bytes) -> bool:
         if not self.index.invalid_message_keys:
             return False
-        import hashlib
+        from guardians.store.chain import message_key
 
-        for candidate in {name, _original_name(name)}:
-            key = hashlib.sha256(f"{agent}/{candidate}\0".encode() + data).hexdigest()
-            if key in self.index.invalid_message_keys:
-                return True
-        return False
+        return any(
+            message_key(agent, candidate, data) in self.index.invalid_message_keys
+            for candidate in {name, _original_name(name)}
+        )
 
     # cross-file
 
@@ -880,9 +871,9 @@ def _log_lines(path: Path) -> Iterator[bytes]:
 
 def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index: LogIndex) -> None:
     """Stream the log: schema, seq, hash chain, iterations, operational order; fill ``index``."""
-    from guardians.store.decision_log import genesis_hash
+    from guardians.store.chain import ChainVerifier
 
-    state = _LogState(head=genesis_hash(epic_id))
+    state = _LogState(ChainVerifier(epic_id))
     try:
         for lineno, raw in enumerate(_log_lines(path), 1):
             report.log_lines += 1
@@ -897,8 +888,7 @@ def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index:
 
 @dataclass
 class _LogState:
-    head: str
-    seq: int = 0
+    chain: ChainVerifier
     iterations: dict[str, int] = field(default_factory=dict)
     approvals: list[tuple[str, int]] = field(default_factory=list)
 
@@ -918,7 +908,7 @@ def _check_log_line(
                 keyword="line-length",
             )
         )
-        state.seq += 1
+        state.chain.skip("line too long")
         return True
     if not raw.endswith(b"\n"):
         add(
@@ -947,67 +937,23 @@ def _check_log_line(
                 keyword="type",
             )
         )
-        state.seq += 1
+        state.chain.skip("not an entry")
         return True
     report.problems.extend(schema_problems(doc, entry, "decision_log_entry"))
-    _chain(doc, entry, lineno, epic_id, report, state)
+    _chain(doc, entry, epic_id, report, state)
     _index_entry(doc, entry, lineno, report, index, state)
     return True
 
 
-def _chain(doc: Doc, entry: dict[str, Any], lineno: int, epic_id: str, report: EpicReport, state: _LogState) -> None:
-    from guardians.store.decision_log import entry_hash
+_CHAIN_CODES = {"seq": "VAL102", "prev_hash": "VAL101", "hash": "VAL101"}
 
+
+def _chain(doc: Doc, entry: dict[str, Any], epic_id: str, report: EpicReport, state: _LogState) -> None:
     add = report.problems.append
-    seq = entry.get("seq")
-    if seq != state.seq + 1:
-        line, col = doc.where(["seq"])
-        add(
-            Problem(
-                doc.display,
-                "VAL102",
-                f"seq is {seq!r}, expected {state.seq + 1} (line missing, duplicated or reordered)",
-                CODES["VAL102"][1],
-                "$.seq",
-                line,
-                col,
-                "seq",
-            )
-        )
-    state.seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else state.seq + 1
-    if entry.get("prev_hash") != state.head:
-        line, col = doc.where(["prev_hash"])
-        add(
-            Problem(
-                doc.display,
-                "VAL101",
-                "prev_hash does not match the previous entry's hash (line removed, reordered or edited)",
-                CODES["VAL101"][1],
-                "$.prev_hash",
-                line,
-                col,
-                "prev_hash",
-            )
-        )
-    try:
-        actual = entry_hash(entry)
-    except (TypeError, ValueError):
-        actual = ""
-    if entry.get("hash") != actual:
-        line, col = doc.where(["hash"])
-        add(
-            Problem(
-                doc.display,
-                "VAL101",
-                "hash does not match the entry's content (entry edited)",
-                CODES["VAL101"][1],
-                "$.hash",
-                line,
-                col,
-                "hash",
-            )
-        )
-    state.head = entry["hash"] if isinstance(entry.get("hash"), str) else actual
+    for brk in state.chain.check(entry):
+        code = _CHAIN_CODES[brk.field]
+        line, col = doc.where([brk.field])
+        add(Problem(doc.display, code, brk.reason, CODES[code][1], f"$.{brk.field}", line, col, brk.field))
     if entry.get("epic_id") != epic_id:
         line, col = doc.where(["epic_id"])
         add(
