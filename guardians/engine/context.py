@@ -12,6 +12,7 @@ from typing import Any
 from guardians.errors import InputError
 from guardians.protocol.jsonpath import json_path
 from guardians.rules.base import Finding, Severity
+from guardians.rules.common import InvalidArtifact, MissingArtifact
 from guardians.store.decision_log import DecisionLog
 from guardians.store.layout import Epic
 from guardians.store.loaders import load_document, read_bounded, sha256_bytes
@@ -44,8 +45,7 @@ class ArtifactReader:
             if not required:
                 return None, []
             return None, [
-                Finding(
-                    GRD_MISSING_ARTIFACT,
+                MissingArtifact.finding(
                     f"{filename} is missing",
                     file=rel,
                     json_path="$",
@@ -68,8 +68,7 @@ class ArtifactReader:
         problems = validate_data(schema_name, doc)
         if problems:
             return None, [
-                Finding(
-                    GRD_INVALID_ARTIFACT,
+                InvalidArtifact.finding(
                     f"{p.message} (schema keyword '{p.keyword}')",
                     file=rel,
                     json_path=p.json_path,
@@ -88,8 +87,7 @@ class ArtifactReader:
         claimed = getattr(model, "epic_id", None)
         if claimed is not None and claimed != self.epic.epic_id:
             return None, [
-                Finding(
-                    GRD_INVALID_ARTIFACT,
+                InvalidArtifact.finding(
                     f"epic_id is {claimed!r} but the file is in {self.epic.epic_id}",
                     file=rel,
                     json_path="$.epic_id",
@@ -102,8 +100,7 @@ class ArtifactReader:
 
     def _pydantic_findings(self, exc: Any, rel: str, schema_name: str) -> list[Finding]:
         return [
-            Finding(
-                GRD_INVALID_ARTIFACT,
+            InvalidArtifact.finding(
                 str(err.get("msg")),
                 file=rel,
                 json_path=json_path(err["loc"]),
@@ -179,3 +176,30 @@ class Context:
             if AGENT_RE.fullmatch(content["origin"]):
                 return str(content["origin"])
         return self.sender
+
+    # The inbox, as far as a gate may see it. Gates never list folders themselves,
+    # so the store's rules (names, symlinks, settling) apply to what they see too.
+
+    def parked(self) -> list[Path]:
+        """Messages parked in this guardian's ``waiting/`` folder (awaiting a tech lead), oldest first."""
+        from guardians.store.layout import is_message_name
+
+        waiting = self.epic.inbox(self.agent) / "waiting"
+        if not waiting.is_dir() or waiting.is_symlink():
+            return []
+        return sorted(p for p in waiting.iterdir() if is_message_name(p.name) and not p.is_symlink())
+
+    def others_pending(self) -> bool:
+        """True when another message waits in this guardian's inbox."""
+        from guardians.store.inbox import pending
+
+        return any(p.path != self.message_path for p in pending(self.epic, (self.agent,)))
+
+    def processed_copy(self, source: str) -> Path | None:
+        """Where a decided message named by its log ``source_document`` now lies, if it is a plain file."""
+        path = self.epic.root / source
+        processed = path.parent / "processed" / path.name
+        inbox = self.epic.inbox(self.agent)
+        if processed.parent != inbox / "processed":
+            return None  # only this guardian's own processed/ folder
+        return processed if processed.is_file() and not processed.is_symlink() else None

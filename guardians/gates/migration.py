@@ -213,9 +213,8 @@ def _on_approval(ctx: Context) -> Decision | None:
 
 
 def _parked(ctx: Context) -> Path | None:
-    waiting = ctx.epic.inbox("migration") / "waiting"
-    files = sorted(waiting.glob("*.y*ml")) + sorted(waiting.glob("*.json")) if waiting.is_dir() else []
-    return files[-1] if files else None
+    parked = ctx.parked()
+    return parked[-1] if parked else None
 
 
 def _vetoed_handoff(ctx: Context, digest: str) -> Path | None:
@@ -229,15 +228,11 @@ def _vetoed_handoff(ctx: Context, digest: str) -> Path | None:
     source = last.get("source_document")
     if not vetoed or last.get("details", {}).get("review_digest") != digest or not isinstance(source, str):
         return None
-    path = ctx.epic.root / source
-    processed = path.parent / "processed" / path.name
-    return processed if processed.is_file() and not processed.is_symlink() else None
+    return ctx.processed_copy(source)
 
 
 def _pending_handoffs(ctx: Context) -> bool:
-    from guardians.store.inbox import pending
-
-    return any(p.path != ctx.message_path for p in pending(ctx.epic, ("migration",)))
+    return ctx.others_pending()
 
 
 def _resume(ctx: Context, parked: Path, approval: dict[str, Any]) -> Decision:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from guardians.protocol.models.inputs import Checkpoint
-from guardians.rules.base import Finding, Severity
+from guardians.rules.base import Finding, RuleUnit, Severity
 
 MAX_CHECKPOINT_AGE_HOURS = 24
 
@@ -43,7 +43,7 @@ def build_input(data: dict[str, Any]) -> BackupInput:
     )
 
 
-class VerifiedCheckpointMissing:
+class VerifiedCheckpointMissing(RuleUnit):
     """What: the migration is destructive or high risk, and no checkpoint record in
     `consensus/checkpoints/` has a database backup with `verified: true`.
 
@@ -60,11 +60,10 @@ class VerifiedCheckpointMissing:
     severity: ClassVar[Severity] = Severity.CRITICAL
     safer: ClassVar[str] = "take and verify a database checkpoint before the migration"
 
-    @staticmethod
-    def check(inp: BackupInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: BackupInput) -> Iterator[Finding]:
         if inp.needs_checkpoint and inp.verified() is None:
-            yield Finding(
-                "BAK101",
+            yield cls.finding(
                 f"{'destructive' if inp.migration_destructive else 'high-risk'} migration without a verified "
                 "database checkpoint",
                 severity=Severity.CRITICAL,
@@ -75,7 +74,7 @@ class VerifiedCheckpointMissing:
             )
 
 
-class RestoreNotTested:
+class RestoreNotTested(RuleUnit):
     """What: the verified checkpoint used for a risky migration has no successful
     restore test (`database.restore_tested` is false).
 
@@ -91,12 +90,11 @@ class RestoreNotTested:
     severity: ClassVar[Severity] = Severity.WARNING
     safer: ClassVar[str] = "restore-test every checkpoint used for a risky change"
 
-    @staticmethod
-    def check(inp: BackupInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: BackupInput) -> Iterator[Finding]:
         cp = inp.verified() if inp.needs_checkpoint else None
         if cp is not None and cp.database is not None and not cp.database.restore_tested:
-            yield Finding(
-                "BAK102",
+            yield cls.finding(
                 f"checkpoint {cp.name} was never restore-tested",
                 severity=Severity.WARNING,
                 blocking=False,
@@ -106,7 +104,7 @@ class RestoreNotTested:
             )
 
 
-class CheckpointStale:
+class CheckpointStale(RuleUnit):
     """What: the newest verified checkpoint is older than 24 hours.
 
     Why: a restore point taken days before the change loses every write since; the
@@ -120,8 +118,8 @@ class CheckpointStale:
     severity: ClassVar[Severity] = Severity.WARNING
     safer: ClassVar[str] = "checkpoint immediately before the change"
 
-    @staticmethod
-    def check(inp: BackupInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: BackupInput) -> Iterator[Finding]:
         from guardians.store.layout import parse_stamp
 
         cp = inp.verified() if inp.needs_checkpoint else None
@@ -129,8 +127,7 @@ class CheckpointStale:
             return
         age = (inp.now - parse_stamp(cp.created_at)).total_seconds() / 3600
         if age > MAX_CHECKPOINT_AGE_HOURS:
-            yield Finding(
-                "BAK103",
+            yield cls.finding(
                 f"checkpoint {cp.name} is {age:.0f} hours old",
                 severity=Severity.WARNING,
                 blocking=False,

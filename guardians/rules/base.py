@@ -88,6 +88,28 @@ class Rule(Protocol):
     severity: ClassVar[Severity]
 
 
+class RuleUnit:
+    """Base of the deploy, backup, process and admission (GRD) rules.
+
+    A subclass sets ``code``, ``name``, ``severity`` and ``safer``, writes the
+    What / Why / Fix docstring and a pure ``check`` classmethod that yields
+    findings made with :meth:`finding`, so every finding carries its rule's
+    code and severity. (Migration rules share the same idea with a
+    statement-aware factory: ``guardians.rules.migration.MigrationRule``.)
+    """
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = ""
+
+    @classmethod
+    def finding(cls, message: str, **where: Any) -> Finding:
+        """A finding of this rule; ``where`` takes Finding's other fields (file, json_path, subject, ...)."""
+        where.setdefault("severity", cls.severity)
+        return Finding(cls.code, message, **where)
+
+
 def rule_doc(rule: type[Any]) -> str:
     """The What/Why/Fix docstring of a rule, dedented."""
     import inspect

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from guardians.rules.base import Finding, Severity
+from guardians.rules.base import Finding, RuleUnit, Severity
 
 
-class InvalidMessage:
+class InvalidMessage(RuleUnit):
     """What: an inbox message is not valid JSON/YAML or does not match the message schema
     (or, for an approval, the approval schema of its `content`).
 
@@ -31,12 +31,11 @@ class InvalidMessage:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "deliver messages with `guardians send`, which validates them first"
 
-    @staticmethod
-    def check(problems: list[tuple[str, str]], file: str, schema: str = "message") -> Iterator[Finding]:
+    @classmethod
+    def check(cls, problems: list[tuple[str, str]], file: str, schema: str = "message") -> Iterator[Finding]:
         """``problems`` are (JSON path, message) pairs from the one schema validator."""
         for json_path, message in problems:
-            yield Finding(
-                "GRD001",
+            yield cls.finding(
                 message,
                 file=file,
                 json_path=json_path,
@@ -45,7 +44,7 @@ class InvalidMessage:
             )
 
 
-class MisroutedMessage:
+class MisroutedMessage(RuleUnit):
     """What: a message sits in an inbox other than its `to`, or in another epic's folder.
 
     Why: routing errors silently skip gates; a message meant for deploy must not be
@@ -60,20 +59,18 @@ class MisroutedMessage:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "use `guardians send`, which derives the inbox from the message"
 
-    @staticmethod
-    def check(message: dict[str, Any], inbox: str, epic_id: str) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, message: dict[str, Any], inbox: str, epic_id: str) -> Iterator[Finding]:
         to, claimed = message.get("to"), message.get("epic_id")
         if to != inbox:
-            yield Finding(
-                "GRD002",
+            yield cls.finding(
                 f"message is addressed to {to!r} but sits in the {inbox!r} inbox",
                 json_path="$.to",
                 subject="invalid_message",
                 suggestion=f"send it with `guardians send {epic_id} --to {to} FILE`",
             )
         if claimed != epic_id:
-            yield Finding(
-                "GRD002",
+            yield cls.finding(
                 f"message is for {claimed} but sits in {epic_id}",
                 json_path="$.epic_id",
                 subject="invalid_message",
@@ -81,7 +78,7 @@ class MisroutedMessage:
             )
 
 
-class TypeNotAccepted:
+class TypeNotAccepted(RuleUnit):
     """What: a guardian inbox holds a message type it does not take: a veto, an
     escalation, or an approval anywhere but the migration inbox.
 
@@ -98,11 +95,10 @@ class TypeNotAccepted:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "only handoffs (and, for migration, approvals) go to guardian inboxes"
 
-    @staticmethod
-    def check(message_type: Any, inbox: str, accepted: tuple[str, ...]) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, message_type: Any, inbox: str, accepted: tuple[str, ...]) -> Iterator[Finding]:
         if message_type not in accepted:
-            yield Finding(
-                "GRD005",
+            yield cls.finding(
                 f"the {inbox} inbox accepts {' and '.join(accepted)} messages, not {message_type!r}",
                 json_path="$.type",
                 subject="invalid_message",
@@ -110,7 +106,7 @@ class TypeNotAccepted:
             )
 
 
-class SenderNotAllowed:
+class SenderNotAllowed(RuleUnit):
     """What: a message claims a sender the protocol does not allow for it: an approval
     not from a tech lead, or a handoff into the migration inbox that names a guardian
     as its sender or origin.
@@ -128,8 +124,9 @@ class SenderNotAllowed:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "let each agent send as itself"
 
-    @staticmethod
+    @classmethod
     def check(
+        cls,
         message_type: Any,
         sender: Any,
         origin: Any,
@@ -139,8 +136,7 @@ class SenderNotAllowed:
     ) -> Iterator[Finding]:
         """``starts_run``: the message is in the first guardian's inbox, where upstream agents hand off."""
         if message_type == "approval" and sender not in approvers:
-            yield Finding(
-                "GRD006",
+            yield cls.finding(
                 f"only {', '.join(approvers)} may approve a high-risk migration, not {sender!r}",
                 json_path="$.from",
                 subject="invalid_message",
@@ -152,8 +148,7 @@ class SenderNotAllowed:
             )
             for path, who in named:
                 if who in guardians:
-                    yield Finding(
-                        "GRD006",
+                    yield cls.finding(
                         f"a pipeline run is started by an upstream agent, not by the {who} guardian",
                         json_path=path,
                         subject="invalid_message",
@@ -161,7 +156,7 @@ class SenderNotAllowed:
                     )
 
 
-class HandoffProvenance:
+class HandoffProvenance(RuleUnit):
     """What: a handoff in the deploy, backup or process inbox was not written by the guardian
     before it (its sha256 is not among the outputs of that guardian's approve entries in
     the decision log).
@@ -179,11 +174,10 @@ class HandoffProvenance:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "only ever hand off to the migration guardian"
 
-    @staticmethod
-    def check(inbox: str, previous: str | None, produced_by: str | None) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inbox: str, previous: str | None, produced_by: str | None) -> Iterator[Finding]:
         if previous is not None and produced_by != previous:
-            yield Finding(
-                "GRD003",
+            yield cls.finding(
                 f"the {inbox} guardian accepts only handoffs written by the {previous} guardian; this one is not "
                 "in the decision log's outputs",
                 json_path="$",
@@ -192,7 +186,7 @@ class HandoffProvenance:
             )
 
 
-class StaleIteration:
+class StaleIteration(RuleUnit):
     """What: a handoff to the migration guardian carries an iteration lower than one the
     migration guardian already decided for this epic.
 
@@ -208,11 +202,10 @@ class StaleIteration:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "increment the iteration on every resend"
 
-    @staticmethod
-    def check(iteration: int, last_decided: int | None) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, iteration: int, last_decided: int | None) -> Iterator[Finding]:
         if last_decided is not None and iteration < last_decided:
-            yield Finding(
-                "GRD004",
+            yield cls.finding(
                 f"iteration {iteration} is older than iteration {last_decided}, which was already decided",
                 json_path="$.iteration",
                 subject="stale_iteration",
@@ -220,7 +213,7 @@ class StaleIteration:
             )
 
 
-class InvalidArtifact:
+class InvalidArtifact(RuleUnit):
     """What: an artifact (plan.json, implementation.json, review.json, health_report.json,
     a checkpoint record) cannot be read or does not match its schema.
 
@@ -236,13 +229,13 @@ class InvalidArtifact:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "validate artifacts locally with `guardians validate` before handing off"
 
-    @staticmethod
-    def check(problems: list[tuple[str, str]], file: str) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, problems: list[tuple[str, str]], file: str) -> Iterator[Finding]:
         for json_path, message in problems:
-            yield Finding("GRD010", message, file=file, json_path=json_path, subject="invalid_artifact")
+            yield cls.finding(message, file=file, json_path=json_path, subject="invalid_artifact")
 
 
-class MissingArtifact:
+class MissingArtifact(RuleUnit):
     """What: an artifact the guardian needs does not exist.
 
     Why: the migration guardian needs plan.json, implementation.json and review.json; the
@@ -256,14 +249,14 @@ class MissingArtifact:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "hand off only after every artifact is written"
 
-    @staticmethod
-    def check(present: dict[str, bool]) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, present: dict[str, bool]) -> Iterator[Finding]:
         for name, exists in sorted(present.items()):
             if not exists:
-                yield Finding("GRD011", f"{name} is missing", file=name, subject="missing_artifact")
+                yield cls.finding(f"{name} is missing", file=name, subject="missing_artifact")
 
 
-class MigrationPathOutsideRoot:
+class MigrationPathOutsideRoot(RuleUnit):
     """What: implementation.json lists a migration file that does not exist or lies
     outside the repository root.
 
@@ -279,18 +272,17 @@ class MigrationPathOutsideRoot:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "reference migrations by repository-relative path"
 
-    @staticmethod
-    def check(paths: dict[str, str]) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, paths: dict[str, str]) -> Iterator[Finding]:
         for path, problem in sorted(paths.items()):
-            yield Finding(
-                "GRD012",
+            yield cls.finding(
                 f"migration {path!r} {problem}",
                 json_path="$.migrations",
                 subject="invalid_artifact",
             )
 
 
-class ReviewNotApproved:
+class ReviewNotApproved(RuleUnit):
     """What: review.json does not approve the change (review_status is not `approved`,
     or verdict is not `approve`).
 
@@ -305,11 +297,10 @@ class ReviewNotApproved:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "hand off to the guardians only after review.json approves"
 
-    @staticmethod
-    def check(review_status: str | None, verdict: str | None) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, review_status: str | None, verdict: str | None) -> Iterator[Finding]:
         if review_status != "approved" and verdict != "approve":
-            yield Finding(
-                "GRD020",
+            yield cls.finding(
                 f"review.json does not approve (review_status={review_status!r}, verdict={verdict!r})",
                 file="review.json",
                 json_path="$.review_status",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from guardians.protocol.models.inputs import OperationsSpec, Plan, Review
-from guardians.rules.base import Finding, Severity
+from guardians.rules.base import Finding, RuleUnit, Severity
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def build_input(plan: dict[str, Any], review: dict[str, Any], migration: dict[st
     )
 
 
-class HealthChecksMissing:
+class HealthChecksMissing(RuleUnit):
     """What: plan.json `operations.health_checks` does not define both a readiness and a
     liveness probe.
 
@@ -52,13 +52,12 @@ class HealthChecksMissing:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "define readiness and liveness probes before deploying"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         hc = inp.ops.health_checks
         missing = [p for p in ("readiness", "liveness") if hc is None or getattr(hc, p) is None]
         if missing:
-            yield Finding(
-                "DEP101",
+            yield cls.finding(
                 f"no {' and no '.join(missing)} probe defined",
                 file="plan.json",
                 json_path="$.operations.health_checks",
@@ -67,7 +66,7 @@ class HealthChecksMissing:
             )
 
 
-class RollbackPlanMissing:
+class RollbackPlanMissing(RuleUnit):
     """What: plan.json has no `rollback_plan` with trigger conditions and a procedure.
 
     Why: a release that cannot be undone quickly turns every incident into an outage.
@@ -82,12 +81,11 @@ class RollbackPlanMissing:
     severity: ClassVar[Severity] = Severity.CRITICAL
     safer: ClassVar[str] = "write the rollback procedure before the release"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         rb = inp.plan.rollback_plan
         if rb is None or not rb.trigger_conditions or not rb.procedure:
-            yield Finding(
-                "DEP102",
+            yield cls.finding(
                 "no rollback plan with trigger conditions and a procedure",
                 severity=Severity.CRITICAL,
                 file="plan.json",
@@ -97,7 +95,7 @@ class RollbackPlanMissing:
             )
 
 
-class MonitoringMissing:
+class MonitoringMissing(RuleUnit):
     """What: plan.json `operations.monitoring` lists no metrics or no alerts.
 
     Why: a canary or a soak period is only meaningful when someone (or something) is
@@ -112,13 +110,12 @@ class MonitoringMissing:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "ship metrics and alerts with the change"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         mon = inp.ops.monitoring
         missing = [k for k in ("metrics", "alerts") if mon is None or not getattr(mon, k)]
         if missing:
-            yield Finding(
-                "DEP103",
+            yield cls.finding(
                 f"no {' and no '.join(missing)} defined",
                 file="plan.json",
                 json_path="$.operations.monitoring",
@@ -127,7 +124,7 @@ class MonitoringMissing:
             )
 
 
-class SecurityFindingOpen:
+class SecurityFindingOpen(RuleUnit):
     """What: review.json reports a security finding of severity high or critical.
 
     Why: a known high or critical vulnerability must not reach production; the quality
@@ -142,15 +139,14 @@ class SecurityFindingOpen:
     severity: ClassVar[Severity] = Severity.CRITICAL
     safer: ClassVar[str] = "fix high and critical findings before release"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         scan = inp.review.security_scan
         if scan is None:
             return
         for i, f in enumerate(scan.findings):
             if f.severity in ("high", "critical"):
-                yield Finding(
-                    "DEP104",
+                yield cls.finding(
                     f"{f.severity} security finding: {f.title or 'untitled'}",
                     severity=Severity.CRITICAL,
                     file="review.json",
@@ -160,7 +156,7 @@ class SecurityFindingOpen:
                 )
 
 
-class ResourcesUndefined:
+class ResourcesUndefined(RuleUnit):
     """What: plan.json `operations.resources` does not define cpu, memory and replicas.
 
     Why: without requests the scheduler cannot place the service safely, autoscaling
@@ -175,13 +171,12 @@ class ResourcesUndefined:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "declare resource requests and replica count"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         res = inp.ops.resources
         missing = [k for k in ("cpu", "memory", "replicas") if res is None or getattr(res, k) is None]
         if missing:
-            yield Finding(
-                "DEP105",
+            yield cls.finding(
                 f"resource requirements undefined: {', '.join(missing)}",
                 file="plan.json",
                 json_path="$.operations.resources",
@@ -190,7 +185,7 @@ class ResourcesUndefined:
             )
 
 
-class StagingNotValidated:
+class StagingNotValidated(RuleUnit):
     """What: plan.json `operations.staging_validation` is missing or did not pass.
 
     Why: production must never be the first environment a change runs in; staging is
@@ -205,12 +200,11 @@ class StagingNotValidated:
     severity: ClassVar[Severity] = Severity.ERROR
     safer: ClassVar[str] = "validate every change in staging first"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         sv = inp.ops.staging_validation
         if sv is None or not sv.passed:
-            yield Finding(
-                "DEP106",
+            yield cls.finding(
                 "no passing staging validation" if sv is None else "staging validation did not pass",
                 file="plan.json",
                 json_path="$.operations.staging_validation",
@@ -219,7 +213,7 @@ class StagingNotValidated:
             )
 
 
-class UnboundedScaling:
+class UnboundedScaling(RuleUnit):
     """What: `operations.resources.scaling` has min greater than max, or min of 0 for a
     production service.
 
@@ -234,15 +228,14 @@ class UnboundedScaling:
     severity: ClassVar[Severity] = Severity.WARNING
     safer: ClassVar[str] = "keep at least one replica and consistent bounds"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         res = inp.ops.resources
         sc = res.scaling if res else None
         if sc is None:
             return
         if sc.min > sc.max or (sc.min == 0 and inp.ops.environment == "production"):
-            yield Finding(
-                "DEP107",
+            yield cls.finding(
                 f"scaling bounds min={sc.min} max={sc.max} are unsafe",
                 severity=Severity.WARNING,
                 blocking=False,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from guardians.protocol.models.inputs import HealthReport, ServiceHealth
-from guardians.rules.base import Finding, Severity
+from guardians.rules.base import Finding, RuleUnit, Severity
 
 THRESHOLDS: dict[str, tuple[float, float]] = {
     "cpu_percent": (60.0, 80.0),
@@ -66,7 +66,7 @@ def _metric_findings(report: HealthReport, wanted: str) -> Iterator[Finding]:
             )
 
 
-class MetricCritical:
+class MetricCritical(RuleUnit):
     """What: a service metric is at or above its critical threshold (CPU 80 %, memory
     85 %, disk 85 %, DB connections 85 %, error rate 1 %, p95 latency 500 ms).
 
@@ -82,12 +82,12 @@ class MetricCritical:
     severity: ClassVar[Severity] = Severity.CRITICAL
     safer: ClassVar[str] = "declare operational only when no metric is critical"
 
-    @staticmethod
-    def check(report: HealthReport) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, report: HealthReport) -> Iterator[Finding]:
         yield from _metric_findings(report, "critical")
 
 
-class MetricWarning:
+class MetricWarning(RuleUnit):
     """What: a service metric is at or above its warning threshold (CPU 60 %, memory
     70 %, disk 70 %, DB connections 70 %, error rate 0.1 %, p95 latency 200 ms).
 
@@ -102,12 +102,12 @@ class MetricWarning:
     severity: ClassVar[Severity] = Severity.WARNING
     safer: ClassVar[str] = "keep headroom below warning thresholds"
 
-    @staticmethod
-    def check(report: HealthReport) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, report: HealthReport) -> Iterator[Finding]:
         yield from _metric_findings(report, "warning")
 
 
-class ServiceDown:
+class ServiceDown(RuleUnit):
     """What: a service reports status `down`.
 
     Why: a down service is critical by definition, whatever its last metrics said.
@@ -120,12 +120,11 @@ class ServiceDown:
     severity: ClassVar[Severity] = Severity.CRITICAL
     safer: ClassVar[str] = "roll back when a service goes down after a release"
 
-    @staticmethod
-    def check(report: HealthReport) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, report: HealthReport) -> Iterator[Finding]:
         for i, svc in enumerate(report.services):
             if svc.status == "down":
-                yield Finding(
-                    "PRC103",
+                yield cls.finding(
                     f"{svc.name} is down",
                     severity=Severity.CRITICAL,
                     file="health_report.json",
@@ -135,7 +134,7 @@ class ServiceDown:
                 )
 
 
-class PortConflict:
+class PortConflict(RuleUnit):
     """What: two services listen on the same TCP port on overlapping addresses.
 
     Why: only one of them can bind; the other crash-loops or, worse, traffic reaches
@@ -149,11 +148,10 @@ class PortConflict:
     severity: ClassVar[Severity] = Severity.CRITICAL
     safer: ClassVar[str] = "allocate ports from one registry"
 
-    @staticmethod
-    def check(report: HealthReport) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, report: HealthReport) -> Iterator[Finding]:
         for port, names in port_conflicts(report):
-            yield Finding(
-                "PRC104",
+            yield cls.finding(
                 f"port {port} is used by {', '.join(names)}",
                 severity=Severity.CRITICAL,
                 file="health_report.json",
