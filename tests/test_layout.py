@@ -167,3 +167,24 @@ def test_stamp_round_trip_is_utc():
     text = stamp(moment)
     assert text == "2026_01_02_03_04_05"
     assert parse_stamp(text) == moment
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2026_02_30_09_00_00", "day is out of range for month"),
+        ("2026_99_99_99_99_99", "month must be in 1..12"),
+        ("2026_01_01_24_00_00", "hour must be in 0..23"),
+        ("2026-01-01", "expected YYYY_MM_DD_HH_MM_SS"),
+    ],
+)
+def test_a_stamp_that_names_no_real_time_gets_one_clear_error(text, why):
+    from guardians.protocol.stamps import StampError
+    from guardians.views.timeline import parse_since, stamp_time
+
+    with pytest.raises(StampError, match=why):
+        parse_stamp(text)
+    assert stamp_time(text) is None
+    if "_" in text:
+        with pytest.raises(UsageError, match="invalid --since"):
+            parse_since(text)

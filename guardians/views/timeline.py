@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from guardians.errors import GuardianError, UsageError
-from guardians.store.layout import STAMP_FORMAT, Epic, check_agent, select_epics
+from guardians.protocol.stamps import StampError, parse_stamp
+from guardians.store.layout import Epic, check_agent, select_epics
 
 DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational")
 FORMATS: tuple[str, ...] = ("table", "json", "markdown", "mermaid")
@@ -61,7 +62,7 @@ def parse_since(text: str) -> datetime:
         if _DAY_RE.fullmatch(value):
             return datetime.strptime(value, "%Y_%m_%d").replace(tzinfo=UTC)
         if _STAMP_RE.fullmatch(value):
-            return datetime.strptime(value, STAMP_FORMAT).replace(tzinfo=UTC)
+            return parse_stamp(value)
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(
@@ -74,8 +75,8 @@ def parse_since(text: str) -> datetime:
 def stamp_time(value: Any) -> datetime | None:
     if isinstance(value, str) and _STAMP_RE.fullmatch(value):
         try:
-            return datetime.strptime(value, STAMP_FORMAT).replace(tzinfo=UTC)
-        except ValueError:
+            return parse_stamp(value)
+        except StampError:
             return None
     return None
 
