@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -801,18 +802,26 @@ def test_fast_and_slow_validators_agree_on_patterns_and_formats() -> None:
     import jsonschema_rs
 
     from guardians.protocol.schemas import CATALOG
-    from guardians.validate.checks import load_schema, slow_validator
+    from guardians.protocol.validator import FORMATS, fast_validator, load_schema, slow_validator
 
     patterns: set[str] = set()
+    formats: set[str] = set()
     for entry in CATALOG:
         schema = load_schema(entry.name)
-        assert "format" not in json.dumps(schema), f"{entry.name} uses 'format': add samples for it here"
+        formats |= set(re.findall(r'"format": "([^"]+)"', json.dumps(schema)))
         patterns |= _patterns(schema)
     assert patterns
+    assert formats == set(FORMATS), "a schema uses a format the validator does not assert: add samples here"
     for patrn in sorted(patterns):
         fast = jsonschema_rs.validator_for({"type": "string", "pattern": patrn})
         for sample in SAMPLES:
             assert fast.is_valid(sample) == _slow_ok(slow_validator, patrn, sample), (patrn, sample)
+    # The formats through the real validators: a stamp field of a veto.
+    veto = veto_body("epic_1", "developer")
+    stamps = ["2026_02_30_09_00_00", "2026_99_99_99_99_99", "2024_02_29_00_00_00", "2026_02_29_00_00_00"]
+    for sample in [*SAMPLES, *stamps]:
+        doc = {**veto, "timestamp": sample}
+        assert fast_validator("veto").is_valid(doc) == slow_validator("veto").is_valid(doc), sample
 
 
 def _slow_ok(slow_validator: Any, patrn: str, sample: str) -> bool:
@@ -821,17 +830,18 @@ def _slow_ok(slow_validator: Any, patrn: str, sample: str) -> bool:
 
 
 def test_ecma_translation_handles_digits_and_end_anchor() -> None:
-    from guardians.validate.checks import _ecma_regex
+    from guardians.protocol.validator import ecma_regex
 
-    assert _ecma_regex(r"^\d+$").search("12")
-    assert not _ecma_regex(r"^\d+$").search("12\n")
-    assert not _ecma_regex(r"^\d+$").search("\u0661")
-    assert _ecma_regex(r"^[$\d]+$").search("$1")
+    assert ecma_regex(r"^\d+$").search("12")
+    assert not ecma_regex(r"^\d+$").search("12\n")
+    assert not ecma_regex(r"^\d+$").search("\u0661")
+    assert ecma_regex(r"^[$\d]+$").search("$1")
 
 
 def test_every_schema_document_in_the_builder_is_valid(tmp_path: Path) -> None:
     """Guards the test fixtures themselves against schema drift."""
-    from guardians.validate.checks import fast_validator, message_schema
+    from guardians.protocol.validator import fast_validator
+    from guardians.validate.checks import message_schema
 
     for name, doc in {**inputs("epic_1"), **outputs("epic_1")}.items():
         assert fast_validator(name.removesuffix(".json")).is_valid(doc), name
@@ -867,6 +877,9 @@ def test_freshly_run_example_validates_clean(tmp_path: Path) -> None:
         "[" * 65 + "]" * 65,
         "[" * 64 + "]" * 64,
         '{"a": "\\u0000"}',
+        '{"a": "\\ud800"}',
+        '{"\\uDFFF": 1}',
+        '{"a": "\\ud83d\\ude00"}',
         '{"a": 1}\x00',
         "[1, 2,]",
     ],
@@ -909,3 +922,34 @@ def test_progress_bar_only_on_a_tty_after_enough_files(monkeypatch: pytest.Monke
     assert "validating" in err.getvalue()
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert validate._progress(100) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('"Order notes"', '"Order \\ud800 notes"', "lone surrogate"),
+        ('"2026_11_20_09_00_00"', '"2026_02_30_09_00_00"', "day is out of range for month"),
+        ('"2026_11_20_09_00_00"', '"2026_99_99_99_99_99"', "month must be in 1..12"),
+    ],
+)
+def test_validate_and_run_refuse_the_same_plan_with_the_same_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = Path("repo")
+    shutil.copytree(REPO / "examples" / "clean", root)
+    plan = root / "docs/specs/epic_1/consensus/artifacts/plan.json"
+    text = plan.read_text()
+    assert old in text
+    plan.write_text(text.replace(old, new, 1))
+    found = problems(root)
+    assert [p["file"] for p in found] == ["repo/docs/specs/epic_1/consensus/artifacts/plan.json"]
+    assert message in found[0]["message"]
+    ran = CliRunner().invoke(cli, ["run", "--root", str(root)])
+    assert ran.exit_code == 0, ran.output
+    vetoes = list((root / "docs/specs/epic_1/consensus/messages/inbox").glob("*/veto_*.yaml"))
+    assert len(vetoes) == 1
+    findings = yaml.safe_load(vetoes[0].read_text())["findings"]
+    assert [f["file"] for f in findings] == ["docs/specs/epic_1/consensus/artifacts/plan.json"]
+    assert found[0]["message"] in findings[0]["message"]
+    assert found[0]["json_path"] == findings[0]["json_path"]

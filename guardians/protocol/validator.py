@@ -1,14 +1,43 @@
-"""Schema validation: a compiled fast validator decides pass/fail, and the
-jsonschema library explains failures (all of them, with JSON paths).
+"""The one schema validator: ``validate``, ``send`` and the pipeline all ask here.
+
+Two engines, one verdict:
+
+* a compiled validator (jsonschema-rs) decides pass/fail; it is fast enough to
+  run on every document of every epic;
+* the jsonschema library runs only on failing documents, to explain every
+  failure with its JSON path and keyword.
+
+Both are built from the shipped schema files (``schemas/*.schema.json``, found
+through :mod:`guardians.protocol.resources`), so start-up does not build
+schemas from the pydantic models; a test keeps the files equal to the models.
+
+Both engines are given the same semantics:
+
+* ``pattern`` follows ECMA-262, as JSON Schema specifies and as the compiled
+  validator and other tools (check-jsonschema, ajv) do: ``$`` matches only at
+  the end of the string (Python's also matches before a final newline) and
+  ``\\d`` matches ASCII digits only. Python's ``re`` is only used through
+  :func:`ecma_regex`, so "epic_7\\n" is refused by both engines alike.
+* ``format`` is asserted for our own formats only (time stamps that must name
+  a real time; :mod:`guardians.protocol.stamps`), with one wording.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from guardians.protocol.jsonpath import json_path
+from guardians.protocol.stamps import STAMP_FORMAT_NAME, TIME_FORMAT_NAME, StampError, real_stamp, real_time
+
+# Our formats: name -> check that returns the value or raises StampError.
+FORMATS: dict[str, Callable[[str], str]] = {STAMP_FORMAT_NAME: real_stamp, TIME_FORMAT_NAME: real_time}
+MAX_MESSAGE = 300
+UNICODE_PROBLEM = "a string is not valid Unicode text (lone surrogate)"
 
 
 @dataclass(frozen=True)
@@ -20,34 +49,138 @@ class SchemaProblem:
 
 
 @cache
-def _fast(name: str) -> Any:
-    import jsonschema_rs
+def load_schema(name: str) -> dict[str, Any]:
+    """The shipped schema file; built from the models only if the file is missing."""
+    from guardians.protocol.resources import schemas_dir
 
+    path = schemas_dir() / f"{name}.schema.json"
+    if path.is_file():
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
     from guardians.protocol.schemas import schema
 
-    return jsonschema_rs.validator_for(schema(name))
+    return schema(name)
+
+
+def _format_ok(check: Callable[[str], str], value: str) -> bool:
+    try:
+        check(value)
+    except StampError:
+        return False
+    return True
 
 
 @cache
-def _slow(name: str) -> Any:
-    from jsonschema import Draft202012Validator
+def fast_validator(name: str) -> Any:
+    """The compiled validator of schema ``name`` (decides pass/fail)."""
+    import jsonschema_rs
 
-    from guardians.protocol.schemas import schema
+    formats = {fmt: _bind(check) for fmt, check in FORMATS.items()}
+    return jsonschema_rs.validator_for(load_schema(name), formats=formats, validate_formats=True)
 
-    return Draft202012Validator(schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+def _bind(check: Callable[[str], str]) -> Callable[[str], bool]:
+    def ok(value: str) -> bool:
+        return _format_ok(check, value)
+
+    return ok
+
+
+@cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """Python regex with ECMA-262 semantics for what our schemas use.
+
+    ``$`` means end of input and ``\\d`` means ASCII digits only, as in the
+    compiled validator.
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt == "d":
+                out.append("0-9" if in_class else "[0-9]")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
+
+
+@cache
+def slow_validator(name: str) -> Any:
+    """The jsonschema validator of schema ``name`` (explains failures), same semantics."""
+    from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+
+    def pattern(validator: Any, patrn: str, instance: Any, schema: Any) -> Iterator[Any]:
+        if validator.is_type(instance, "string") and not ecma_regex(patrn).search(instance):
+            yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    checker = FormatChecker(formats=())
+    for fmt, check in FORMATS.items():
+        checker.checks(fmt, raises=StampError)(check)
+    cls = validators.extend(Draft202012Validator, {"pattern": pattern})
+    return cls(load_schema(name), format_checker=checker)
+
+
+def warm_up(names: Iterable[str] = ()) -> None:
+    """Compile validators before forking workers, so children inherit them."""
+    from guardians.protocol.schemas import CATALOG
+
+    wanted = set(names)
+    for entry in CATALOG:
+        if not wanted or entry.name in wanted:
+            fast_validator(entry.name)
 
 
 def is_valid(name: str, data: Any) -> bool:
-    return bool(_fast(name).is_valid(data))
+    try:
+        return bool(fast_validator(name).is_valid(data))
+    except UnicodeEncodeError:
+        return False  # a lone surrogate: not text any schema accepts
+
+
+def schema_errors(name: str, data: Any, limit: int | None = None) -> list[Any] | None:
+    """The failures of ``data`` against ``name`` as jsonschema errors, sorted by path.
+
+    None when ``data`` is valid; [] when it is invalid but cannot be explained
+    (the caller reports the document as a whole: it never passes silently).
+    """
+    if is_valid(name, data):
+        return None
+    # A nullable object is anyOf [object, null]: report what is wrong inside it.
+    errors = [leaf for e in slow_validator(name).iter_errors(data) for leaf in expand_error(e)]
+    errors.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
+    return errors if limit is None else errors[:limit]
 
 
 def validate_data(name: str, data: Any) -> list[SchemaProblem]:
     """Every schema problem in ``data`` (empty list when valid)."""
-    if is_valid(name, data):
+    errors = schema_errors(name, data)
+    if errors is None:
         return []
-    errors = [leaf for e in _slow(name).iter_errors(data) for leaf in expand_error(e)]
-    errors.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
-    return [_problem(e) for e in errors] or [SchemaProblem("$", "does not match the schema", "schema")]
+    return [_problem(e) for e in errors] or [SchemaProblem("$", _unexplained(data), "schema")]
+
+
+def _unexplained(data: Any) -> str:
+    return UNICODE_PROBLEM if _has_surrogate(data) else "does not match the schema"
+
+
+def _has_surrogate(data: Any) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return True
+    return False
 
 
 def expand_error(error: Any) -> list[Any]:
@@ -73,27 +206,34 @@ def expand_error(error: Any) -> list[Any]:
     return [leaf for sub in best for leaf in expand_error(sub)]
 
 
-def _problem(error: Any) -> SchemaProblem:
-    path = json_path(list(error.absolute_path))
-    keyword = str(error.validator)
+def refine(error: Any) -> tuple[list[Any], str]:
+    """(path parts, message) of one error, worded for the person fixing the file."""
+    parts = list(error.absolute_path)
     message = str(error.message)
-    if keyword == "required" and isinstance(error.instance, dict):
+    if error.validator == "required" and isinstance(error.instance, dict):
         missing = [k for k in error.validator_value if k not in error.instance]
         if missing:
-            path = json_path([*error.absolute_path, missing[0]])
+            parts.append(missing[0])
             message = f"required property {missing[0]!r} is missing"
-    if keyword == "anyOf" and (keys := alternative_keys(error.validator_value)):
+    elif error.validator == "anyOf" and (keys := alternative_keys(error.validator_value)):
         message = f"needs {' or '.join(map(repr, keys))} (not null)"
-    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         if extra:
-            path = json_path([*error.absolute_path, extra[0]])
+            parts.append(extra[0])
             message = f"unknown property {extra[0]!r} is not allowed"
-    if len(message) > 300:
-        message = message[:297] + "..."
+    elif error.validator == "format" and isinstance(error.cause, StampError):
+        message = str(error.cause)
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
+    return parts, message
+
+
+def _problem(error: Any) -> SchemaProblem:
+    parts, message = refine(error)
     schema_path = "/".join(str(p) for p in error.absolute_schema_path)
-    return SchemaProblem(path, message, keyword, schema_path)
+    return SchemaProblem(json_path(parts), message, str(error.validator), schema_path)
 
 
 def alternative_keys(branches: Any) -> list[str]:

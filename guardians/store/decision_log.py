@@ -21,26 +21,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from guardians.errors import LogCorruptError
-from guardians.store.chain import (
-    GENESIS_PREFIX,
-    ChainVerifier,
-    canonical,
-    entry_hash,
-    genesis_hash,
-    message_key,
-    parse_entry,
-)
-
-__all__ = [
-    "GENESIS_PREFIX",
-    "DecisionLog",
-    "VerifyResult",
-    "canonical",
-    "entry_hash",
-    "genesis_hash",
-    "message_key",
-    "verify_file",
-]
+from guardians.store.chain import GENESIS_PREFIX as GENESIS_PREFIX
+from guardians.store.chain import ChainVerifier, canonical, entry_hash, genesis_hash, parse_entry
+from guardians.store.chain import message_key as message_key
 
 MAX_LINE = 1 << 20
 LOCK_TIMEOUT = 30.0

@@ -280,20 +280,43 @@ def load_yaml_text(text: str, name: str) -> Any:
 
 
 def _check_plain(value: Any, name: str) -> None:
-    """Reject values JSON cannot carry (binary, sets, NaN, huge ints)."""
-    stack: list[tuple[Any, str]] = [(value, "$")]
+    """Reject values JSON cannot carry (binary, sets, NaN, huge ints, lone surrogates)."""
+    from guardians.protocol.jsonpath import json_path
+
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
     while stack:
-        node, path = stack.pop()
+        node, parts = stack.pop()
+        problem = _not_plain(node)
+        if problem:
+            raise InputError(Location(name, json_path(parts)), problem)
         if isinstance(node, dict):
-            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+            stack.extend((v, (*parts, k)) for k, v in node.items())
         elif isinstance(node, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
-        elif isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
-            raise InputError(Location(name, path), "NaN and Infinity are not allowed")
-        elif isinstance(node, int) and not isinstance(node, bool) and not -(2**63) <= node < 2**63:
-            raise InputError(Location(name, path), "integer out of range (must fit in 64 bits)")
-        elif not isinstance(node, str | int | float | bool | type(None)):
-            raise InputError(Location(name, path), f"value of type {type(node).__name__} is not allowed")
+            stack.extend((v, (*parts, i)) for i, v in enumerate(node))
+
+
+def _not_plain(node: Any) -> str:
+    """Why ``node`` (not its children) cannot be carried by JSON; "" when it can."""
+    if isinstance(node, str):
+        return LONE_SURROGATE if _SURROGATE_RE.search(node) else ""
+    if isinstance(node, dict):
+        return LONE_SURROGATE if any(isinstance(k, str) and _SURROGATE_RE.search(k) for k in node) else ""
+    if isinstance(node, bool | list | type(None)):
+        return ""
+    if isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
+        return "NaN and Infinity are not allowed"
+    if isinstance(node, int) and not -(2**63) <= node < 2**63:
+        return "integer out of range (must fit in 64 bits)"
+    if not isinstance(node, int | float):
+        return f"value of type {type(node).__name__} is not allowed"
+    return ""
+
+
+# A "\ud800" escape with no partner decodes to a string that is not Unicode
+# text: no UTF-8 encoder, schema engine or model accepts it, so it is refused
+# here, where validate and the pipeline both read documents.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = "a string contains a lone surrogate escape (e.g. \\ud800): not valid Unicode text"
 
 
 def _mark_location(name: str, mark: Any) -> Location:

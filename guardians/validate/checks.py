@@ -21,15 +21,15 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from guardians.errors import InputError, UsageError
 from guardians.protocol.jsonpath import json_path
-from guardians.protocol.validator import alternative_keys, expand_error
+from guardians.protocol.validator import alternative_keys
 from guardians.store.layout import EPIC_RE, GUARDIANS, UPSTREAM, is_message_name
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ IGNORED_INBOX_ENTRIES = (".tmp", ".gitkeep", ".keep")
 INTERNAL = (".guardians.lock", ".guardians.journal.json", "decision_log.jsonl.lock", "quarantine")
 KNOWN_AGENTS = GUARDIANS + UPSTREAM
 MAX_LINE = 1 << 20
+MAX_SCHEMA_PROBLEMS = 100
 PARALLEL_MIN_EPICS = 64
 PROGRESS_MIN_FILES = 300
 _KEYED_NAME = re.compile(r"^(.*)\.[0-9a-f]{12}(\.(?:ya?ml|json))$")
@@ -183,85 +184,6 @@ class Summary:
         self.files_with_problems += len({p.file for p in report.problems})
 
 
-# --- schemas and validators -------------------------------------------------------
-
-
-def _schema_dirs() -> list[Path]:
-    here = Path(__file__).resolve().parents[1]
-    return [here / "_data" / "schemas", here.parent / "schemas"]
-
-
-@cache
-def load_schema(name: str) -> dict[str, Any]:
-    """The exported schema file when present (fast), else built from the models."""
-    for directory in _schema_dirs():
-        path = directory / f"{name}.schema.json"
-        if path.is_file():
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            return data
-    from guardians.protocol.schemas import schema
-
-    return schema(name)
-
-
-@cache
-def fast_validator(name: str) -> Any:
-    import jsonschema_rs
-
-    return jsonschema_rs.validator_for(load_schema(name))
-
-
-@cache
-def _ecma_regex(pattern: str) -> re.Pattern[str]:
-    """Python regex with ECMA-262 semantics for what our schemas use.
-
-    ``$`` means end of input (Python's also matches before a final newline)
-    and ``\\d`` means ASCII digits only, as in the compiled validator.
-    """
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            if nxt == "d":
-                out.append("0-9" if in_class else "[0-9]")
-            else:
-                out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class:
-            in_class = False
-        elif char == "$" and not in_class:
-            char = r"\Z"
-        out.append(char)
-        i += 1
-    return re.compile("".join(out))
-
-
-@cache
-def slow_validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator, ValidationError, validators
-
-    def pattern(validator: Any, patrn: str, instance: Any, schema: Any) -> Iterator[Any]:
-        if validator.is_type(instance, "string") and not _ecma_regex(patrn).search(instance):
-            yield ValidationError(f"{instance!r} does not match {patrn!r}")
-
-    cls = validators.extend(Draft202012Validator, {"pattern": pattern})
-    return cls(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def warm_up(names: Iterable[str] = ()) -> None:
-    """Compile validators before forking workers, so children inherit them."""
-    from guardians.protocol.schemas import CATALOG
-
-    for entry in CATALOG:
-        if not names or entry.name in names:
-            fast_validator(entry.name)
-
-
 # --- one document -----------------------------------------------------------------
 
 
@@ -305,6 +227,7 @@ def parse(doc: Doc) -> tuple[Any, Problem | None]:
 
 
 _SLOW = object()
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MAX_INT = 2**63
 _DEPTH_SAFE = 64  # fewer brackets than the depth limit: the nesting check cannot fail
 
@@ -348,6 +271,8 @@ def _fast_json(data: bytes) -> Any:
         return _SLOW
     if "\x00" in text or text.count("{") + text.count("[") > _DEPTH_SAFE:
         return _SLOW
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        return _SLOW  # may decode to a lone surrogate, which the loader refuses
     try:
         return json.loads(
             text.removeprefix("\ufeff"),
@@ -377,12 +302,13 @@ def input_problem(exc: InputError, display: str, line_offset: int = 0) -> Proble
 
 def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | None = None) -> list[Problem]:
     """Problems of ``value`` against ``schema_name`` ([] when valid)."""
-    if fast_validator(schema_name).is_valid(value):
+    from guardians.protocol.validator import refine, schema_errors
+
+    errors = schema_errors(schema_name, value, limit=MAX_SCHEMA_PROBLEMS)
+    if errors is None:
         return []
-    # A nullable object is anyOf [object, null]: report what is wrong inside it.
-    errors = [leaf for e in slow_validator(schema_name).iter_errors(value) for leaf in expand_error(e)]
     base = list(prefix or [])
-    if not errors:  # the two validators disagree: never pass silently
+    if not errors:  # the two engines disagree: never pass silently
         line, col = doc.where(base)
         return [
             Problem(
@@ -396,10 +322,9 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
                 "schema",
             )
         ]
-    errors.sort(key=lambda e: (list(map(str, e.absolute_path)), e.message))
     out = []
-    for error in errors[:100]:
-        parts, message = _refine(error)
+    for error in errors:
+        parts, message = refine(error)
         parts = base + parts
         line, col = doc.where(parts)
         keyword = str(error.validator)
@@ -416,27 +341,6 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
             )
         )
     return out
-
-
-def _refine(error: Any) -> tuple[list[Any], str]:
-    parts = list(error.absolute_path)
-    message = str(error.message)
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
-        if missing:
-            parts.append(missing[0])
-            message = f"required property {missing[0]!r} is missing"
-    elif error.validator == "anyOf" and (keys := alternative_keys(error.validator_value)):
-        message = f"needs {' or '.join(map(repr, keys))} (not null)"
-    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in error.instance if k not in allowed)
-        if extra:
-            parts.append(extra[0])
-            message = f"unknown property {extra[0]!r} is not allowed"
-    if len(message) > 300:
-        message = message[:297] + "..."
-    return parts, message
 
 
 def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) -> str:
@@ -457,6 +361,8 @@ def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) ->
         return f"keep {path} within the {keyword} of {value}"
     if keyword in ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"):
         return f"change the size of {path} ({keyword} {value})"
+    if keyword == "format":
+        return f"write a real UTC time at {path} as YYYY_MM_DD_HH_MM_SS (e.g. 2026_11_24_14_30_00)"
     if keyword == "const":
         return f"set {path} to {value!r}"
     if keyword == "anyOf" and (keys := alternative_keys(value)):
@@ -1142,6 +1048,8 @@ def iter_epics(root: Path, epic_ids: list[str], jobs: int) -> Iterator[EpicRepor
     if jobs > 1 and len(epic_ids) >= PARALLEL_MIN_EPICS:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+
+        from guardians.protocol.validator import warm_up
 
         warm_up()
         ctx = multiprocessing.get_context("fork")

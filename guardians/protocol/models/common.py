@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from guardians.protocol.stamps import STAMP_FORMAT_NAME, TIME_FORMAT_NAME, real_stamp, real_time
 
 STAMP_PATTERN = r"^[0-9]{4}_[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{2}$"
 # Agents already write ISO 8601 in some artifacts; inputs accept both forms.
@@ -22,7 +24,9 @@ Stamp = Annotated[
         pattern=STAMP_PATTERN,
         description="UTC time as YYYY_MM_DD_HH_MM_SS.",
         examples=["2026_11_24_14_30_00"],
+        json_schema_extra={"format": STAMP_FORMAT_NAME},
     ),
+    AfterValidator(real_stamp),
 ]
 LooseTime = Annotated[
     str,
@@ -30,7 +34,9 @@ LooseTime = Annotated[
         pattern=LOOSE_TIME_PATTERN,
         description="UTC time as YYYY_MM_DD_HH_MM_SS (preferred) or ISO 8601.",
         examples=["2026_11_24_14_30_00"],
+        json_schema_extra={"format": TIME_FORMAT_NAME},
     ),
+    AfterValidator(real_time),
 ]
 EpicId = Annotated[
     str, Field(pattern=EPIC_PATTERN, description="Epic id: 'epic_' followed by digits.", examples=["epic_7"])
