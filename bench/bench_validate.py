@@ -334,7 +334,7 @@ def main() -> int:
         rows: list[tuple[str, float, int, int]] = []
 
         def guardians(jobs: int) -> tuple[float, int, Any]:
-            env = "import sys; from pathlib import Path; from guardians.validate.checks import validate_command; "
+            env = "import sys; from pathlib import Path; from guardians.commands.validate import validate_command; "
             code = f"{env}sys.exit(validate_command(Path({str(root)!r}), [], 'json', sys.stdout, jobs={jobs}))"
             rc, wall, rss = measure([sys.executable, "-c", code], out)
             return wall, rss, rc

@@ -198,7 +198,7 @@ def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
     \b
     Exit codes: 0 valid (warnings allowed), 1 problems found, 2 usage error.
     """
-    from guardians.validate.checks import validate_command
+    from guardians.commands.validate import validate_command
 
     _exit(validate_command(root, list(paths), fmt, out=sys.stdout))
 

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from guardians.cli import cli
-from guardians.validate.checks import CODES, EpicReport, Problem, Summary
+from guardians.validate.codes import CODES
 from guardians.validate.reporters import REPORTERS, make_reporter
+from guardians.validate.result import EpicReport, Problem, Summary
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -214,6 +215,6 @@ def test_clean_outputs_validate() -> None:
 
 
 def test_every_format_has_a_reporter() -> None:
-    from guardians.validate.checks import FORMATS
+    from guardians.commands.validate import FORMATS
 
     assert set(REPORTERS) == set(FORMATS)

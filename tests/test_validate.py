@@ -721,7 +721,8 @@ def test_help_documents_exit_codes() -> None:
 def test_parallel_run_matches_sequential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from guardians.validate.checks import PARALLEL_MIN_EPICS, validate_command
+    from guardians.commands.validate import validate_command
+    from guardians.validate.plan import PARALLEL_MIN_EPICS
 
     monkeypatch.chdir(tmp_path)
     build_epic(tmp_path, 1)
@@ -741,10 +742,10 @@ def test_parallel_run_matches_sequential(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_no_progress_bar_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    from guardians.validate import checks as validate
+    from guardians.validate import plan as validate
 
     monkeypatch.setenv("CI", "true")
-    assert validate._progress(1000) is None
+    assert validate.progress_bar(1000) is None
 
 
 def test_subprocess_entry_point_has_no_traceback(tree: Path) -> None:
@@ -841,7 +842,7 @@ def test_ecma_translation_handles_digits_and_end_anchor() -> None:
 def test_every_schema_document_in_the_builder_is_valid(tmp_path: Path) -> None:
     """Guards the test fixtures themselves against schema drift."""
     from guardians.protocol.validator import fast_validator
-    from guardians.validate.checks import message_schema
+    from guardians.validate.epic import message_schema
 
     for name, doc in {**inputs("epic_1"), **outputs("epic_1")}.items():
         assert fast_validator(name.removesuffix(".json")).is_valid(doc), name
@@ -887,7 +888,7 @@ def test_freshly_run_example_validates_clean(tmp_path: Path) -> None:
 def test_fast_json_path_accepts_exactly_what_the_loader_accepts(text: str) -> None:
     from guardians.errors import InputError
     from guardians.store.loaders import load_json_text
-    from guardians.validate.checks import Doc, parse
+    from guardians.validate.document import Doc, parse
 
     try:
         expected: Any = load_json_text(text.removeprefix("\ufeff"), "x.json")
@@ -903,7 +904,7 @@ def test_fast_json_path_accepts_exactly_what_the_loader_accepts(text: str) -> No
 def test_progress_bar_only_on_a_tty_after_enough_files(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from guardians.validate import checks as validate
+    from guardians.validate import plan as validate
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -912,7 +913,7 @@ def test_progress_bar_only_on_a_tty_after_enough_files(monkeypatch: pytest.Monke
     err = Tty()
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setattr(sys, "stderr", err)
-    progress = validate._progress(100)
+    progress = validate.progress_bar(100)
     assert progress is not None
     progress.update(validate.PROGRESS_MIN_FILES)
     assert err.getvalue() == ""
@@ -921,7 +922,7 @@ def test_progress_bar_only_on_a_tty_after_enough_files(monkeypatch: pytest.Monke
     progress.close()
     assert "validating" in err.getvalue()
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert validate._progress(100) is None
+    assert validate.progress_bar(100) is None
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 from guardians import __version__
 
 if TYPE_CHECKING:
-    from guardians.validate.checks import EpicReport, Problem, Summary
+    from guardians.validate.result import EpicReport, Problem, Summary
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -248,7 +248,7 @@ class SarifReporter(Reporter):
             )
 
     def finish(self, summary: Summary) -> None:
-        from guardians.validate.checks import CODES
+        from guardians.validate.codes import CODES
 
         rules = []
         for code in self.rule_index:

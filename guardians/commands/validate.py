@@ -1,0 +1,68 @@
+"""``guardians validate``: every artifact, message and log line of every epic
+against its schema, plus the cross-file checks (VAL1xx) that no single
+schema can express.
+
+Design, for speed and bounded memory:
+
+* epics are walked one at a time, and the files of an epic one at a time; the
+  decision log is streamed line by line (each line capped in length);
+* a compiled validator decides pass/fail; the explaining one runs only on
+  failing documents (``guardians.protocol.validator``);
+* line/column positions are computed only for failing files;
+* with many epics, two worker processes split them (results keep epic order).
+
+The checks live in ``guardians.validate``; this module runs them and reports.
+Exit codes: 0 valid (warnings allowed), 1 problems found, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import IO
+
+from guardians.errors import UsageError
+from guardians.validate.plan import iter_reports, plan_paths, progress_bar
+from guardians.validate.result import Summary
+
+FORMATS = ("text", "json", "github", "junit", "sarif")
+
+
+def validate_command(
+    root: Path | None,
+    paths: list[Path],
+    fmt: str,
+    out: IO[str],
+    *,
+    err: IO[str] | None = None,
+    color: bool | None = None,
+    jobs: int | None = None,
+) -> int:
+    """Run the checks and report; returns the exit code (0 valid, 1 problems, 2 usage)."""
+    err = err or sys.stderr
+    if fmt not in FORMATS:
+        err.write(f"Error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}\n")
+        return 2
+    try:
+        plan = plan_paths(root, paths)
+    except UsageError as exc:
+        err.write(f"Error: {exc}\n")
+        return 2
+    from guardians.validate.reporters import make_reporter
+
+    reporter = make_reporter(fmt, out, color=color)
+    summary = Summary()
+    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    progress = progress_bar(len(plan.epics))
+    try:
+        for report in iter_reports(plan, workers):
+            summary.add(report)
+            reporter.epic(report)
+            if progress is not None:
+                progress.update(len(report.files))
+    finally:
+        if progress is not None:
+            progress.close()
+    reporter.finish(summary)
+    return 1 if summary.errors else 0

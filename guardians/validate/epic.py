@@ -1,0 +1,384 @@
+"""Per-epic checks: every artifact, checkpoint and inbox message against its
+schema, and the cross-file checks (VAL1xx) that no single schema can express.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from guardians.store.layout import GUARDIANS, is_message_name
+from guardians.validate.codes import CODES
+from guardians.validate.document import Doc, kind_of, parse, read_file, schema_problems
+from guardians.validate.log import LogIndex, check_log
+from guardians.validate.result import EpicReport, Problem
+
+ARTIFACT_SCHEMAS: dict[str, str] = {
+    "plan.json": "plan",
+    "implementation.json": "implementation",
+    "review.json": "review",
+    "health_report.json": "health_report",
+    "migration_review.json": "migration_review",
+    "deployment.json": "deployment",
+    "backup_plan.json": "backup_plan",
+    "process_report.json": "process_report",
+    "cicd.yaml": "cicd",
+    "cicd.yml": "cicd",
+}
+INBOX_SUBDIRS = ("processed", "rejected", "waiting")
+IGNORED_INBOX_ENTRIES = (".tmp", ".gitkeep", ".keep")
+_KEYED_NAME = re.compile(r"^(.*)\.[0-9a-f]{12}(\.(?:ya?ml|json))$")
+
+
+class EpicChecker:
+    """Checks one epic; ``display`` maps a root-relative path to what the user sees."""
+
+    def __init__(self, root: Path, epic_id: str, display: Callable[[str], str]) -> None:
+        self.root = root
+        self.epic_id = epic_id
+        self.display = display
+        self.base = f"docs/specs/{epic_id}"
+        self.consensus = root / self.base / "consensus"
+        self.report = EpicReport(epic_id)
+        self.index = LogIndex()
+        self.seen: dict[str, set[str]] = {}  # output path -> sha256 of what we read there
+        self.migrations: list[tuple[str, int]] = []
+        self.inboxes: set[str] = set()
+        self.cross_file = True  # False when checking one file named on the command line
+
+    def rel(self, *parts: str) -> str:
+        return "/".join((self.base, "consensus", *parts))
+
+    def add(self, problem: Problem) -> None:
+        self.report.problems.append(problem)
+
+    def run(self) -> EpicReport:
+        if (self.consensus / ".guardians.journal.json").exists():
+            self.add(
+                Problem(
+                    self.display(self.rel(".guardians.journal.json")),
+                    "VAL151",
+                    "a commit was interrupted and not finished",
+                    CODES["VAL151"][1],
+                    keyword="journal",
+                    severity="warning",
+                )
+            )
+        log = self.consensus / "decision_log.jsonl"
+        if log.exists() or log.is_symlink():
+            self.report.files.append(self.display(self.rel("decision_log.jsonl")))
+            check_log(log, self.display(self.rel("decision_log.jsonl")), self.epic_id, self.report, self.index)
+        self.check_artifacts()
+        self.check_checkpoints()
+        self.check_inboxes()
+        self.check_outputs()
+        self.check_migrations()
+        return self.report
+
+    # artifacts and checkpoints
+
+    def check_artifacts(self) -> None:
+        for entry in scan(self.consensus / "artifacts"):
+            schema_name = ARTIFACT_SCHEMAS.get(entry.name)
+            rel = self.rel("artifacts", entry.name)
+            if schema_name is None:
+                continue
+            value = self.check_file(Path(entry.path), rel, schema_name)
+            if entry.name == "implementation.json" and isinstance(value, dict):
+                migrations = value.get("migrations")
+                if isinstance(migrations, list):
+                    self.migrations = [(m, i) for i, m in enumerate(migrations) if isinstance(m, str)]
+
+    def check_checkpoints(self) -> None:
+        for entry in scan(self.consensus / "checkpoints"):
+            if entry.name.endswith(".json"):
+                self.check_file(Path(entry.path), self.rel("checkpoints", entry.name), "checkpoint")
+
+    def check_file(self, path: Path, rel: str, schema_name: str) -> Any:
+        display = self.display(rel)
+        self.report.files.append(display)
+        data, problem = read_file(path, display)
+        if data is None:
+            self.add(problem)  # type: ignore[arg-type]
+            return None
+        self._remember(rel, data)
+        doc = Doc(display, data, kind_of(path.name))
+        value, problem = parse(doc)
+        if problem is not None:
+            self.add(problem)
+            return None
+        problems = schema_problems(doc, value, schema_name)
+        if not problems and isinstance(value, dict) and value.get("epic_id") not in (None, self.epic_id):
+            line, col = doc.where(["epic_id"])
+            message = f"epic_id is {value.get('epic_id')!r} but the file is in {self.epic_id}"
+            problems = [Problem(display, "VAL135", message, CODES["VAL135"][1], "$.epic_id", line, col, "epic-match")]
+        self.report.problems.extend(problems)
+        return None if problems else value
+
+    def _remember(self, rel: str, data: bytes) -> None:
+        if rel in self.index.last_output:
+            import hashlib
+
+            self.seen.setdefault(rel, set()).add(hashlib.sha256(data).hexdigest())
+
+    # inboxes
+
+    def check_inboxes(self) -> None:
+        inbox_root = self.consensus / "messages" / "inbox"
+        entries = list(scan(inbox_root))
+        self.inboxes = {e.name for e in entries if is_dir(e)}
+        for entry in entries:
+            if not is_dir(entry):
+                self._unknown(self.rel("messages", "inbox", entry.name), "not an inbox folder")
+                continue
+            for item in scan(Path(entry.path)):
+                rel = self.rel("messages", "inbox", entry.name, item.name)
+                if is_dir(item):
+                    if item.name in INBOX_SUBDIRS:
+                        self._check_subdir(Path(item.path), entry.name, item.name)
+                    elif item.name not in IGNORED_INBOX_ENTRIES:
+                        self._unknown(rel, "unknown folder in an inbox")
+                elif is_message_name(item.name):
+                    self.check_message(Path(item.path), entry.name, None)
+                elif item.name not in IGNORED_INBOX_ENTRIES:
+                    self._unknown(rel, "not a message file name")
+
+    def _check_subdir(self, folder: Path, agent: str, sub: str) -> None:
+        for item in scan(folder):
+            rel = self.rel("messages", "inbox", agent, sub, item.name)
+            if sub == "rejected" and item.name.endswith(".reason") and not is_dir(item):
+                continue
+            if is_dir(item) or not is_message_name(item.name):
+                self._unknown(rel, f"not a message file in {sub}/")
+            elif sub == "rejected":
+                self.report.files.append(self.display(rel))  # known-bad messages: kept as evidence
+            else:
+                self.check_message(Path(item.path), agent, sub)
+
+    def _unknown(self, rel: str, why: str) -> None:
+        self.add(
+            Problem(
+                self.display(rel),
+                "VAL131",
+                f"unknown file in an inbox: {why}",
+                CODES["VAL131"][1],
+                keyword="inbox-layout",
+            )
+        )
+
+    def check_message(self, path: Path, agent: str, sub: str | None) -> None:
+        name = path.name
+        rel = self.rel("messages", "inbox", agent, *([sub] if sub else []), name)
+        original = self.rel("messages", "inbox", agent, _original_name(name))
+        display = self.display(rel)
+        self.report.files.append(display)
+        if self.cross_file and name.startswith("veto_") and original not in self.index.all_outputs:
+            self.add(
+                Problem(
+                    display,
+                    "VAL111",
+                    "veto file has no decision log entry listing it in `outputs`",
+                    CODES["VAL111"][1],
+                    keyword="veto-logged",
+                )
+            )
+        data, problem = read_file(path, display)
+        if data is None:
+            self.add(problem)  # type: ignore[arg-type]
+            return
+        self._remember(original, data)
+        doc = Doc(display, data, kind_of(name))
+        value, problem = parse(doc)
+        problems: list[Problem] = [problem] if problem else []
+        if problem is None:
+            problems = schema_problems(doc, value, message_schema(name, value))
+            if not problems and isinstance(value, dict):
+                problems = self._message_rules(doc, value, agent)
+            if not problems and sub is None and agent in GUARDIANS:
+                problems = self._admission(doc, agent, rel, data)
+        if problems and sub == "processed" and self._vetoed_as_invalid(agent, name, data):
+            return  # a guardian already vetoed this message as invalid
+        self.report.problems.extend(problems)
+
+    def _message_rules(self, doc: Doc, msg: dict[str, Any], agent: str) -> list[Problem]:
+        out: list[Problem] = []
+        if msg.get("type") == "approval" and isinstance(msg.get("content"), dict):
+            out.extend(schema_problems(doc, msg["content"], "approval", ["content"]))
+        to = msg.get("to")
+        if isinstance(to, str) and to not in self.inboxes:
+            line, col = doc.where(["to"])
+            out.append(
+                Problem(
+                    doc.display,
+                    "VAL132",
+                    f"message is addressed to {to!r}, which has no inbox in {self.epic_id}",
+                    CODES["VAL132"][1],
+                    "$.to",
+                    line,
+                    col,
+                    "inbox-exists",
+                )
+            )
+        elif isinstance(to, str) and to != agent:
+            line, col = doc.where(["to"])
+            out.append(
+                Problem(
+                    doc.display,
+                    "VAL133",
+                    f"message is addressed to {to!r} but sits in the {agent!r} inbox",
+                    CODES["VAL133"][1],
+                    "$.to",
+                    line,
+                    col,
+                    "inbox-match",
+                )
+            )
+        if msg.get("epic_id") not in (None, self.epic_id):
+            line, col = doc.where(["epic_id"])
+            out.append(
+                Problem(
+                    doc.display,
+                    "VAL134",
+                    f"message is for {msg.get('epic_id')} but sits in {self.epic_id}",
+                    CODES["VAL134"][1],
+                    "$.epic_id",
+                    line,
+                    col,
+                    "epic-match",
+                )
+            )
+        return out
+
+    def _admission(self, doc: Doc, agent: str, rel: str, data: bytes) -> list[Problem]:
+        """A message still waiting in a guardian inbox: what would the guardian say? (the one admission check)"""
+        from guardians.engine.admission import admit
+        from guardians.errors import GuardianError
+        from guardians.store.decision_log import DecisionLog
+        from guardians.store.layout import Epic
+
+        epic = Epic.at(self.root, self.epic_id)
+        try:
+            log = DecisionLog.open(epic.log_path, self.epic_id)
+            admission = admit(epic, agent, rel, data, log)
+        except GuardianError:
+            return []  # an unreadable log is reported by the log checks
+        out = []
+        for f in admission.findings:
+            here = f.file == rel
+            line, col = doc.where(f.json_path) if here and f.json_path else (f.line, f.column)
+            where = doc.display if here else self.display(f.file or rel)
+            fix = f.suggestion or f"see `guardians explain {f.code}`"
+            out.append(
+                Problem(where, f.code, f.message, fix, f.json_path or "$", line, col, f"admission-{admission.verdict}")
+            )
+        return out
+
+    def _vetoed_as_invalid(self, agent: str, name: str, data: bytes) -> bool:
+        if not self.index.invalid_message_keys:
+            return False
+        from guardians.store.chain import message_key
+
+        return any(
+            message_key(agent, candidate, data) in self.index.invalid_message_keys
+            for candidate in {name, _original_name(name)}
+        )
+
+    # cross-file
+
+    def check_outputs(self) -> None:
+        log_display = self.display(self.rel("decision_log.jsonl"))
+        for path, (sha, line) in self.index.last_output.items():
+            shas = self.seen.get(path)
+            if shas is None:
+                shas = self._hash_on_disk(path)
+            if shas is None:
+                self.add(
+                    Problem(
+                        log_display,
+                        "VAL112",
+                        f"output {path} recorded in the log does not exist",
+                        CODES["VAL112"][1],
+                        _outputs_path(path),
+                        line,
+                        None,
+                        "output-exists",
+                    )
+                )
+            elif sha not in shas:
+                self.add(
+                    Problem(
+                        self.display(path),
+                        "VAL113",
+                        f"sha256 differs from the one recorded on line {line} of the decision log ({sha[:12]}...)",
+                        CODES["VAL113"][1],
+                        "$",
+                        None,
+                        None,
+                        "output-digest",
+                    )
+                )
+
+    def _hash_on_disk(self, path: str) -> set[str] | None:
+        import hashlib
+
+        if path.startswith("/") or ".." in path.split("/"):
+            return None
+        data, _ = read_file(self.root / path, path)
+        return None if data is None else {hashlib.sha256(data).hexdigest()}
+
+    def check_migrations(self) -> None:
+        if not self.migrations:
+            return
+        impl = self.display(self.rel("artifacts", "implementation.json"))
+        for ref, index in self.migrations:
+            candidates = [self.root / ref, self.consensus / "artifacts" / ref]
+            if ".." in ref.split("/") or not any(c.is_file() for c in candidates):
+                self.add(
+                    Problem(
+                        impl,
+                        "VAL141",
+                        f"migration file {ref!r} does not exist",
+                        CODES["VAL141"][1],
+                        f"$.migrations[{index}]",
+                        None,
+                        None,
+                        "migration-exists",
+                    )
+                )
+
+
+def _outputs_path(path: str) -> str:
+    return f"$.outputs[{path!r}]"
+
+
+def _original_name(name: str) -> str:
+    match = _KEYED_NAME.match(name)
+    return match.group(1) + match.group(2) if match else name
+
+
+def message_schema(name: str, value: Any) -> str:
+    if name.startswith("veto_"):
+        return "veto"
+    if name.startswith("escalation_"):
+        return "escalation"
+    if name.startswith("handoff_") and name.split("_")[1] in GUARDIANS:
+        return "handoff"
+    return "message"
+
+
+def scan(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False

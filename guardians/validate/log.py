@@ -1,0 +1,218 @@
+"""The decision log under ``validate``: streamed line by line, each line checked
+against its schema, the hash chain (the one verifier in
+:mod:`guardians.store.chain`), per-agent iteration order and the order of
+approvals before ``operational``. What the cross-file checks need is kept in
+a :class:`LogIndex`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from guardians.store.layout import GUARDIANS
+from guardians.validate.codes import CODES
+from guardians.validate.document import Doc, parse, schema_problems
+from guardians.validate.result import EpicReport, Problem
+
+if TYPE_CHECKING:
+    from guardians.store.chain import ChainVerifier
+
+MAX_LINE = 1 << 20
+
+
+@dataclass
+class LogIndex:
+    """What the cross-file checks need from the log (paths relative to the root)."""
+
+    last_output: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (sha256, log line)
+    all_outputs: set[str] = field(default_factory=set)
+    invalid_message_keys: set[str] = field(default_factory=set)
+
+
+def _log_lines(path: Path) -> Iterator[bytes]:
+    """Lines of the log, each capped at MAX_LINE (+1 byte to detect overlong lines)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        while True:
+            raw = fh.readline(MAX_LINE + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the overlong line
+                    raw = fh.readline(MAX_LINE)
+                yield b""
+                continue
+            yield raw
+
+
+def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index: LogIndex) -> None:
+    """Stream the log: schema, seq, hash chain, iterations, operational order; fill ``index``."""
+    from guardians.store.chain import ChainVerifier
+
+    state = _LogState(ChainVerifier(epic_id))
+    try:
+        for lineno, raw in enumerate(_log_lines(path), 1):
+            report.log_lines += 1
+            if not _check_log_line(raw, lineno, display, epic_id, report, index, state):
+                break
+    except OSError as exc:
+        reason = "is a symbolic link (refused)" if exc.errno == 40 else (exc.strerror or str(exc))
+        report.problems.append(
+            Problem(display, "VAL002", f"cannot read the decision log: {reason}", CODES["VAL002"][1], keyword="read")
+        )
+
+
+@dataclass
+class _LogState:
+    chain: ChainVerifier
+    iterations: dict[str, int] = field(default_factory=dict)
+    approvals: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _check_log_line(
+    raw: bytes, lineno: int, display: str, epic_id: str, report: EpicReport, index: LogIndex, state: _LogState
+) -> bool:
+    add = report.problems.append
+    if not raw:
+        add(
+            Problem(
+                display,
+                "VAL002",
+                f"line is longer than {MAX_LINE} bytes",
+                CODES["VAL002"][1],
+                line=lineno,
+                keyword="line-length",
+            )
+        )
+        state.chain.skip("line too long")
+        return True
+    if not raw.endswith(b"\n"):
+        add(
+            Problem(
+                display,
+                "VAL104",
+                "last line has no newline: a write was interrupted",
+                CODES["VAL104"][1],
+                line=lineno,
+                keyword="torn-tail",
+            )
+        )
+        return False
+    doc = Doc(display, raw, "json", line_offset=lineno - 1)
+    entry, problem = parse(doc)
+    if problem is not None or not isinstance(entry, dict):
+        add(
+            problem
+            or Problem(
+                display,
+                "VAL002",
+                "log line is not a JSON object",
+                CODES["VAL002"][1],
+                line=lineno,
+                column=1,
+                keyword="type",
+            )
+        )
+        state.chain.skip("not an entry")
+        return True
+    report.problems.extend(schema_problems(doc, entry, "decision_log_entry"))
+    _chain(doc, entry, epic_id, report, state)
+    _index_entry(doc, entry, lineno, report, index, state)
+    return True
+
+
+_CHAIN_CODES = {"seq": "VAL102", "prev_hash": "VAL101", "hash": "VAL101"}
+
+
+def _chain(doc: Doc, entry: dict[str, Any], epic_id: str, report: EpicReport, state: _LogState) -> None:
+    add = report.problems.append
+    for brk in state.chain.check(entry):
+        code = _CHAIN_CODES[brk.field]
+        line, col = doc.where([brk.field])
+        add(Problem(doc.display, code, brk.reason, CODES[code][1], f"$.{brk.field}", line, col, brk.field))
+    if entry.get("epic_id") != epic_id:
+        line, col = doc.where(["epic_id"])
+        add(
+            Problem(
+                doc.display,
+                "VAL105",
+                f"entry is for {entry.get('epic_id')!r}, not {epic_id}",
+                CODES["VAL105"][1],
+                "$.epic_id",
+                line,
+                col,
+                "epic-match",
+            )
+        )
+
+
+def _index_entry(
+    doc: Doc, entry: dict[str, Any], lineno: int, report: EpicReport, index: LogIndex, state: _LogState
+) -> None:
+    add = report.problems.append
+    iteration = entry.get("iteration")
+    decision = entry.get("decision")
+    agent = entry.get("agent")
+    if isinstance(iteration, int) and isinstance(agent, str) and decision != "reject":
+        # Per agent: several queued iterations may be decided guardian by guardian.
+        before = state.iterations.get(agent, 0)
+        if iteration < before:
+            line, col = doc.where(["iteration"])
+            add(
+                Problem(
+                    doc.display,
+                    "VAL103",
+                    f"iteration {iteration} is lower than {before} in an earlier {agent} entry",
+                    CODES["VAL103"][1],
+                    "$.iteration",
+                    line,
+                    col,
+                    "iteration-order",
+                )
+            )
+        state.iterations[agent] = max(before, iteration)
+    outputs = entry.get("outputs")
+    if isinstance(outputs, dict):
+        for path, sha in outputs.items():
+            if isinstance(sha, str):
+                index.last_output[path] = (sha, lineno)
+                index.all_outputs.add(path)
+    details = entry.get("details")
+    key = entry.get("message_key")
+    if isinstance(details, dict) and details.get("subject") == "invalid_message" and isinstance(key, str):
+        index.invalid_message_keys.add(key)
+    if decision == "approve" and isinstance(agent, str) and isinstance(iteration, int):
+        state.approvals.append((agent, iteration))
+    elif decision == "operational":
+        missing = missing_approvals(state.approvals, iteration)
+        if missing:
+            line, col = doc.where(["decision"])
+            add(
+                Problem(
+                    doc.display,
+                    "VAL121",
+                    f"operational at iteration {iteration} without approvals from "
+                    f"{', '.join(missing)} (needed in order: {', '.join(GUARDIANS)})",
+                    CODES["VAL121"][1],
+                    "$.decision",
+                    line,
+                    col,
+                    "operational-order",
+                )
+            )
+
+
+def missing_approvals(approvals: list[tuple[str, int]], iteration: Any) -> list[str]:
+    """Guardians whose approve is missing, in order, for ``iteration``."""
+    got = 0
+    for agent, it in approvals:
+        if it == iteration and got < len(GUARDIANS) and agent == GUARDIANS[got]:
+            got += 1
+    return list(GUARDIANS[got:])
