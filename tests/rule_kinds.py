@@ -1,4 +1,4 @@
-"""How rule cases of the deploy, backup, process and common kinds are run.
+"""How rule cases of the deploy, backup, process, common and validate kinds are run.
 
 Deploy and process cases are JSON merge patches (RFC 7386: ``null`` deletes)
 applied to the artifacts of ``examples/clean``, so each case shows only what
@@ -8,7 +8,11 @@ differs from a production-ready change.
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from tests.conftest import EXAMPLES
 
@@ -59,3 +63,88 @@ def run_common(rule: Any, case: dict[str, Any]) -> list[str]:
 
 
 KINDS = {"deploy": run_deploy, "backup": run_backup, "process": run_process, "common": run_common}
+
+
+# --- validate (VAL codes) -------------------------------------------------------------
+#
+# A validate case is a change to examples/clean after `guardians run` (so it has a full
+# decision log, guardian outputs and processed messages); the real `validate` checks the
+# changed epic. Paths are relative to the epic's consensus/ folder and may be globs.
+#   write:  {path: text}           create or replace a file
+#   delete: [path]                 remove files
+#   patch:  {path: merge-patch}    JSON merge patch of a JSON/YAML file
+#   log:    [op]                   edit decision_log.jsonl: {drop: N}, {set: [N, field, value]},
+#                                  {rechain: true} (valid seq/prev_hash/hash), {append_raw: text}
+#   single: path                   validate this one file instead of the epic
+
+
+def _ran_example(tmp_path: Path) -> Path:
+    """examples/clean after `guardians run`, built once per test session."""
+    base = tmp_path.parent / "validate-case-base"
+    if not (base / ".done").exists():
+        from click.testing import CliRunner
+
+        from guardians.cli import cli
+
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.copytree(EXAMPLES / "clean", base)
+        ran = CliRunner().invoke(cli, ["run", "--root", str(base)])
+        assert ran.exit_code == 0, ran.output
+        (base / ".done").write_text("")
+    return base
+
+
+def _paths(consensus: Path, pattern: str) -> list[Path]:
+    found = sorted(consensus.glob(pattern))
+    assert found, f"case names {pattern}, which does not exist"
+    return found
+
+
+def _edit_log(path: Path, ops: list[dict[str, Any]], epic_id: str) -> None:
+    from guardians.store.chain import canonical, entry_hash, genesis_hash
+
+    lines: list[Any] = [json.loads(line) for line in path.read_bytes().splitlines()]
+    tail = b""
+    for op in ops:
+        if "drop" in op:
+            del lines[op["drop"] - 1]
+        elif "set" in op:
+            number, field, value = op["set"]
+            lines[number - 1][field] = value
+        elif "rechain" in op:
+            head = genesis_hash(epic_id)
+            for seq, entry in enumerate(lines, 1):
+                entry.update(seq=seq, prev_hash=head)
+                entry["hash"] = head = entry_hash(entry)
+        elif "append_raw" in op:
+            tail += op["append_raw"].encode()
+    path.write_bytes(b"".join(canonical(e) + b"\n" for e in lines) + tail)
+
+
+def run_validate(case: dict[str, Any], tmp_path: Path) -> list[str]:
+    from guardians.validate.plan import check_epic
+    from guardians.validate.result import EpicReport
+    from guardians.validate.single import check_single
+
+    root = tmp_path / "repo"
+    shutil.copytree(_ran_example(tmp_path), root)
+    consensus = root / "docs" / "specs" / "epic_1" / "consensus"
+    for rel, text in (case.get("write") or {}).items():
+        (consensus / rel).parent.mkdir(parents=True, exist_ok=True)
+        (consensus / rel).write_text(text)
+    for pattern in case.get("delete") or ():
+        for path in _paths(consensus, pattern):
+            path.unlink()
+    for pattern, patch in (case.get("patch") or {}).items():
+        for path in _paths(consensus, pattern):
+            doc = merge_patch(yaml.safe_load(path.read_text()), patch)
+            path.write_text(json.dumps(doc) if path.suffix == ".json" else yaml.safe_dump(doc))
+    if case.get("log"):
+        _edit_log(consensus / "decision_log.jsonl", case["log"], "epic_1")
+    if case.get("single"):
+        report = EpicReport("files")
+        target = _paths(consensus, case["single"])[0]
+        check_single(target, str(target), report)
+    else:
+        report = check_epic(root, "epic_1")
+    return [p.code for p in report.problems]

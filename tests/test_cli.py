@@ -95,3 +95,14 @@ def test_core_never_imports_the_cli():
                 raise AssertionError(f"{path} imports guardians.cli")
             if isinstance(node, ast.Import) and any(a.name == "guardians.cli" for a in node.names):
                 raise AssertionError(f"{path} imports guardians.cli")
+
+
+def test_explain_knows_every_validate_code(run_cli):
+    from guardians.validate.codes import CODES, RULES
+
+    assert [r.code for r in RULES] == list(CODES)
+    for rule in RULES:
+        result = run_cli("explain", rule.code.lower())
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(f"{rule.code} {rule.name} [{rule.severity}]")
+        assert "What:" in result.output and "Why:" in result.output and "Fix:" in result.output

@@ -87,7 +87,14 @@ RUNNERS: dict[str, Runner] = {
     "backup": _other("backup"),
     "process": _other("process"),
     "common": _other("common"),
+    "validate": lambda _rule, entry, tmp_path: _validate_case(entry, tmp_path),
 }
+
+
+def _validate_case(entry: dict[str, Any], tmp_path: Path) -> set[str]:
+    from tests.rule_kinds import run_validate
+
+    return set(run_validate(entry.get("case") or {}, tmp_path))
 
 
 def load_cases() -> list[Any]:

@@ -9,8 +9,9 @@ from guardians.rules.base import rule_doc
 
 def all_rules() -> tuple[type[Any], ...]:
     from guardians.rules import backup, common, deploy, migration, process
+    from guardians.validate import codes
 
-    return common.RULES + migration.RULES + deploy.RULES + backup.RULES + process.RULES
+    return common.RULES + migration.RULES + deploy.RULES + backup.RULES + process.RULES + codes.RULES
 
 
 def find_rule(code: str) -> type[Any] | None:
@@ -55,6 +56,7 @@ GROUPS = (
     ("Deploy guardian", "DEP"),
     ("Backup guardian", "BAK"),
     ("Process guardian", "PRC"),
+    ("guardians validate", "VAL"),
 )
 
 
