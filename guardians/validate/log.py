@@ -73,7 +73,23 @@ def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index:
 class _LogState:
     chain: ChainVerifier
     iterations: dict[str, int] = field(default_factory=dict)
-    approvals: list[tuple[str, int]] = field(default_factory=list)
+    # iteration -> how many guardians approved it so far, in pipeline order. Kept
+    # as a count so each entry costs O(1): rescanning earlier approvals for every
+    # operational entry made long logs quadratic.
+    approved: dict[int, int] = field(default_factory=dict)
+
+    def approve(self, agent: str, iteration: int) -> None:
+        got = self.approved.get(iteration, 0)
+        if got < len(GUARDIANS) and agent == GUARDIANS[got]:
+            self.approved[iteration] = got + 1
+
+    def missing_approvals(self, iteration: Any) -> list[str]:
+        """Guardians whose approve is missing, in order, for ``iteration``."""
+        try:
+            got = self.approved.get(iteration, 0)
+        except TypeError:  # an unhashable iteration (schema violation): nothing approved it
+            got = 0
+        return list(GUARDIANS[got:])
 
 
 def _check_log_line(
@@ -189,9 +205,9 @@ def _index_entry(
     if isinstance(details, dict) and details.get("subject") == "invalid_message" and isinstance(key, str):
         index.invalid_message_keys.add(key)
     if decision == "approve" and isinstance(agent, str) and isinstance(iteration, int):
-        state.approvals.append((agent, iteration))
+        state.approve(agent, iteration)
     elif decision == "operational":
-        missing = missing_approvals(state.approvals, iteration)
+        missing = state.missing_approvals(iteration)
         if missing:
             line, col = doc.where(["decision"])
             add(
@@ -207,12 +223,3 @@ def _index_entry(
                     "operational-order",
                 )
             )
-
-
-def missing_approvals(approvals: list[tuple[str, int]], iteration: Any) -> list[str]:
-    """Guardians whose approve is missing, in order, for ``iteration``."""
-    got = 0
-    for agent, it in approvals:
-        if it == iteration and got < len(GUARDIANS) and agent == GUARDIANS[got]:
-            got += 1
-    return list(GUARDIANS[got:])
