@@ -77,7 +77,7 @@ def rules_markdown() -> str:
         for r in group:
             anchors = "<br>".join(getattr(r, "anchors", ())) or "-"
             risk = getattr(r, "risk", "-")
-            safer = getattr(r, "safer", "-")
+            safer = getattr(r, "safer", "") or "-"
             link = f"[{r.code}](#{r.code.lower()})"
             parts.append(f"| {link} | `{r.name}` | {r.severity} | {risk} | {anchors} | {safer} |")
         parts.append("")

@@ -133,18 +133,24 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _check_surrogates(value: Any, name: str) -> None:
-    stack: list[tuple[Any, str]] = [(value, "$")]
+    from guardians.protocol.jsonpath import json_path
+
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
     while stack:
-        node, path = stack.pop()
+        node, parts = stack.pop()
         if isinstance(node, dict):
             for k, v in node.items():
                 if not _encodable(k):
-                    raise InputError(Location(name, path), "key contains a lone UTF-16 surrogate (\\ud800-\\udfff)")
-                stack.append((v, f"{path}.{k}"))
+                    raise InputError(
+                        Location(name, json_path(parts)), "key contains a lone UTF-16 surrogate (\\ud800-\\udfff)"
+                    )
+                stack.append((v, (*parts, k)))
         elif isinstance(node, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+            stack.extend((v, (*parts, i)) for i, v in enumerate(node))
         elif isinstance(node, str) and not _encodable(node):
-            raise InputError(Location(name, path), "string contains a lone UTF-16 surrogate (\\ud800-\\udfff)")
+            raise InputError(
+                Location(name, json_path(parts)), "string contains a lone UTF-16 surrogate (\\ud800-\\udfff)"
+            )
 
 
 def _encodable(text: str) -> bool:
@@ -280,7 +286,7 @@ def load_yaml_text(text: str, name: str) -> Any:
 
 
 def _check_plain(value: Any, name: str) -> None:
-    """Reject values JSON cannot carry (binary, sets, NaN, huge ints, lone surrogates)."""
+    """Reject values JSON cannot carry (binary, sets, NaN, huge ints)."""
     from guardians.protocol.jsonpath import json_path
 
     stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
@@ -297,11 +303,7 @@ def _check_plain(value: Any, name: str) -> None:
 
 def _not_plain(node: Any) -> str:
     """Why ``node`` (not its children) cannot be carried by JSON; "" when it can."""
-    if isinstance(node, str):
-        return LONE_SURROGATE if _SURROGATE_RE.search(node) else ""
-    if isinstance(node, dict):
-        return LONE_SURROGATE if any(isinstance(k, str) and _SURROGATE_RE.search(k) for k in node) else ""
-    if isinstance(node, bool | list | type(None)):
+    if isinstance(node, str | bool | dict | list | type(None)):
         return ""
     if isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
         return "NaN and Infinity are not allowed"
@@ -310,13 +312,6 @@ def _not_plain(node: Any) -> str:
     if not isinstance(node, int | float):
         return f"value of type {type(node).__name__} is not allowed"
     return ""
-
-
-# A "\ud800" escape with no partner decodes to a string that is not Unicode
-# text: no UTF-8 encoder, schema engine or model accepts it, so it is refused
-# here, where validate and the pipeline both read documents.
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-LONE_SURROGATE = "a string contains a lone surrogate escape (e.g. \\ud800): not valid Unicode text"
 
 
 def _mark_location(name: str, mark: Any) -> Location:

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from guardians.rules.base import Severity
+from guardians.rules.base import RuleUnit, Severity
 
 
-class ValRule:
-    """Shared attributes of the VAL rules."""
+class ValRule(RuleUnit):
+    """A VAL rule: a rule unit plus the short title and one-line fix the reports show."""
 
-    code: ClassVar[str]
-    name: ClassVar[str]
-    title: ClassVar[str]
-    fix: ClassVar[str]
-    severity: ClassVar[Severity] = Severity.ERROR
+    title: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
 
 
 class SchemaViolation(ValRule):
