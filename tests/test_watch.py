@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
+from guardians.commands.watch import watch_command
 from guardians.engine.commit import EpicResult, process_epic
+from guardians.errors import EXIT_WATCH_FAILED
 from guardians.store.layout import Epic
 from guardians.watch.events import MAX_HINTS, HintQueue, Hints, WatchdogSource, _Handler, epic_of
 from guardians.watch.metrics import Metrics
-from guardians.commands.watch import watch_command
-from guardians.errors import EXIT_WATCH_FAILED
 from guardians.watch.service import WatchConfig, Watcher
 from guardians.watch.service_log import make_logger
 
