@@ -289,9 +289,3 @@ def _stdout() -> IO[str]:
 
 def _exit(code: int) -> None:
     sys.exit(code)
-
-
-def main() -> int:
-    from guardians.__main__ import main as entry
-
-    return entry()

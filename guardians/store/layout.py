@@ -7,11 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from guardians.errors import UsageError
 from guardians.protocol.order import GUARDIANS as GUARDIANS
+
+# re-exported: the store names its files with these stamps, and callers import them from here too
+from guardians.protocol.stamps import STAMP_FORMAT as STAMP_FORMAT
+from guardians.protocol.stamps import parse_stamp as parse_stamp
+from guardians.protocol.stamps import stamp as stamp
 
 EPIC_RE = re.compile(r"epic_[0-9]{1,9}")
 AGENT_RE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -21,7 +25,6 @@ MESSAGE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}\.(ya?ml|json)")
 EDITOR_JUNK_RE = re.compile(r"(~|\.swp|\.swx|\.tmp|\.part|\.crdownload|#)$")
 
 UPSTREAM: tuple[str, ...] = ("quality", "developer", "architect", "tech-lead")
-STAMP_FORMAT = "%Y_%m_%d_%H_%M_%S"
 
 
 def check_epic_id(epic: str) -> str:
@@ -38,15 +41,6 @@ def check_agent(agent: str) -> str:
 
 def is_message_name(name: str) -> bool:
     return bool(MESSAGE_NAME_RE.fullmatch(name)) and not EDITOR_JUNK_RE.search(name)
-
-
-def stamp(now: datetime | None = None) -> str:
-    """UTC time as YYYY_MM_DD_HH_MM_SS."""
-    return (now or datetime.now(UTC)).astimezone(UTC).strftime(STAMP_FORMAT)
-
-
-def parse_stamp(text: str) -> datetime:
-    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
