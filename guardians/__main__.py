@@ -1,7 +1,8 @@
 """Entry point: ``python -m guardians`` and the ``guardians`` console script.
 
-Exit codes are mapped here, in one place: 0 ok, 1 problems found, 2 usage
-errors and internal faults (never a traceback; ``GUARDIANS_DEBUG=1`` shows it).
+Exceptions are mapped to the exit codes of :data:`guardians.errors.EXIT_CODES`
+here: usage errors and internal faults exit 2, never with a traceback
+(``GUARDIANS_DEBUG=1`` shows it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ def main() -> int:
     import click
 
     from guardians.cli import cli
-    from guardians.errors import GuardianError
+    from guardians.errors import EXIT_INTERRUPTED, EXIT_USAGE, GuardianError
 
     try:
         rv = cli.main(standalone_mode=False)
@@ -22,11 +23,11 @@ def main() -> int:
         return int(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
-        return 2
+        return EXIT_USAGE
     except click.exceptions.Abort:
-        return 130
+        return EXIT_INTERRUPTED
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except GuardianError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code
@@ -34,7 +35,7 @@ def main() -> int:
         if os.environ.get("GUARDIANS_DEBUG"):
             raise
         sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (set GUARDIANS_DEBUG=1 for a traceback)\n")
-        return 2
+        return EXIT_USAGE
     return int(rv or 0)
 
 

@@ -1,6 +1,6 @@
-"""Click wiring only. Each command builds its arguments and calls one core
-function that returns an exit code. Core modules are imported lazily inside
-the commands so that ``guardians --help`` stays fast.
+"""Click wiring only. Each subcommand calls one function of its module in
+:mod:`guardians.commands` that returns an exit code. Those modules are
+imported lazily inside the commands so that ``guardians --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import IO, Any
 import click
 
 from guardians import __version__
+from guardians.errors import exit_codes_help
 
 ROOT_OPTION = click.option(
     "--root",
@@ -35,21 +36,26 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+HELP = f"""Deterministic guardians for a multi-agent consensus pipeline.
+
+Four guardians run in a fixed order - migration, deploy, backup, process -
+over docs/specs/epic_<N>/consensus/. Each validates what arrives in its
+inbox, applies named rules (see `guardians explain CODE`), then approves and
+hands off to the next guardian or vetoes back to the sender. Every decision
+is appended to a hash-chained decision_log.jsonl.
+
+{exit_codes_help()}
+"""
+
+
+@click.group(
+    cls=_Group,
+    help=HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="guardians")
 def cli() -> None:
-    """Deterministic guardians for a multi-agent consensus pipeline.
-
-    Four guardians run in a fixed order - migration, deploy, backup, process -
-    over docs/specs/epic_<N>/consensus/. Each validates what arrives in its
-    inbox, applies named rules (see `guardians explain CODE`), then approves and
-    hands off to the next guardian or vetoes back to the sender. Every decision
-    is appended to a hash-chained decision_log.jsonl.
-
-    Exit codes: 0 success, 1 problems found (validate, lint-migrations, log
-    verify, a refused send), 2 usage error or internal fault, 3 the file
-    watcher of `guardians watch` died.
-    """
+    pass
 
 
 @cli.command()
@@ -123,7 +129,7 @@ def watch(root: Path, **options: Any) -> None:
     means the file watcher died or could not start, exit 4 that the disk
     reported an I/O error. See docs/watch.md.
     """
-    from guardians.watch.service import watch_command
+    from guardians.commands.watch import watch_command
 
     _exit(watch_command(root, err=sys.stderr, **options))
 
@@ -157,23 +163,11 @@ def log_cmd(
     guardians log [EPIC]          timeline of decisions and why they were taken
     guardians log verify [EPIC]   check seq and hash chain; exit 1 on the first broken line
     """
-    out = _stdout()
-    if args and args[0] == "verify":
-        from guardians.store.decision_log import verify_command
-
-        _exit(verify_command(root, list(args[1:]), out=out))
-    from guardians.views.timeline import show_log
+    from guardians.commands.log import log_command
 
     _exit(
-        show_log(
-            root,
-            list(args),
-            agent=agent,
-            decision=decision,
-            since=since,
-            iteration=iteration,
-            fmt=fmt or ("table" if out.isatty() else "json"),
-            out=out,
+        log_command(
+            root, list(args), agent=agent, decision=decision, since=since, iteration=iteration, fmt=fmt, out=_stdout()
         )
     )
 
@@ -211,7 +205,7 @@ def schema() -> None:
 @schema.command("list")
 def schema_list() -> None:
     """List schema names with their $id."""
-    from guardians.protocol.schemas import list_schemas
+    from guardians.commands.schema import list_schemas
 
     _exit(list_schemas(out=_stdout()))
 
@@ -220,7 +214,7 @@ def schema_list() -> None:
 @click.argument("name")
 def schema_show(name: str) -> None:
     """Print one schema (JSON Schema 2020-12)."""
-    from guardians.protocol.schemas import show_schema
+    from guardians.commands.schema import show_schema
 
     _exit(show_schema(name, out=_stdout()))
 
@@ -229,7 +223,7 @@ def schema_show(name: str) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def schema_export(directory: Path) -> None:
     """Write every schema as DIRECTORY/<name>.schema.json."""
-    from guardians.protocol.schemas import export_schemas
+    from guardians.commands.schema import export_schemas
 
     _exit(export_schemas(directory, out=_stdout()))
 
@@ -256,7 +250,7 @@ def explain(code: str | None, all_: bool) -> None:
 )
 def lint_migrations_cmd(paths: tuple[Path, ...], fmt: str, fail_on: str) -> None:
     """Check migration files or directories (SQL, Alembic, Django) with the MIG rules."""
-    from guardians.migrations.lint import lint_migrations
+    from guardians.commands.lint_migrations import lint_migrations
 
     _exit(lint_migrations(list(paths), fmt=fmt, fail_on=fail_on, out=_stdout()))
 
@@ -266,7 +260,7 @@ def lint_migrations_cmd(paths: tuple[Path, ...], fmt: str, fail_on: str) -> None
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def status(root: Path, fmt: str) -> None:
     """Board of every epic: holder, iteration, last decision, open vetoes, waiting, escalated."""
-    from guardians.views.status import show_status
+    from guardians.commands.status import show_status
 
     _exit(show_status(root, fmt=fmt, out=_stdout()))
 
@@ -283,7 +277,7 @@ def status(root: Path, fmt: str) -> None:
 )
 def report(root: Path, epic: str, html: Path) -> None:
     """Write one self-contained HTML page about EPIC for a tech lead (works offline)."""
-    from guardians.views.html_report import write_report
+    from guardians.commands.report import write_report
 
     _exit(write_report(root, epic, html, out=_stdout()))
 
@@ -295,9 +289,3 @@ def _stdout() -> IO[str]:
 
 def _exit(code: int) -> None:
     sys.exit(code)
-
-
-def main() -> int:
-    from guardians.__main__ import main as entry
-
-    return entry()

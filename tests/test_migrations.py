@@ -7,9 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from guardians.cli import cli
 from guardians.migrations.analyze import (
     analyze_paths,
     analyze_text,
@@ -358,67 +356,3 @@ def test_corpus_expected_codes() -> None:
         ("sql/007_audit_log.sql", "MIG305"),
         ("sql/008_reset_stats.sql", "MIG104"),
     }
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-@pytest.fixture
-def migrations_dir(tmp_path: Path) -> Path:
-    d = tmp_path / "migrations"
-    (d / "down").mkdir(parents=True)
-    (d / "001_ok.sql").write_text("SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN IF NOT EXISTS c text;\n")
-    (d / "down" / "001_ok.sql").write_text("ALTER TABLE t DROP COLUMN c;\n")
-    (d / "002_style.sql").write_text("CREATE TABLE t2 (id bigint PRIMARY KEY, at timestamp);\n")
-    (d / "002_style.down.sql").write_text("DROP TABLE t2;\n")
-    return d
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, ["lint-migrations", *args])
-
-
-def test_cli_clean_exit_zero_and_warning_threshold(migrations_dir: Path) -> None:
-    result = invoke(str(migrations_dir))
-    assert result.exit_code == 0, result.output
-    assert "MIG304 [warning]" in result.output
-    assert "in 2 file(s)" in result.output  # down files are not linted as migrations
-    assert invoke("--fail-on", "warning", str(migrations_dir)).exit_code == 1
-
-
-def test_cli_text_format_and_exit_one(tmp_path: Path) -> None:
-    path = tmp_path / "003_drop.sql"
-    path.write_text("SELECT 1;\nALTER TABLE t DROP COLUMN c;\n")
-    result = invoke(str(path))
-    assert result.exit_code == 1
-    lines = result.output.splitlines()
-    header = next(line for line in lines if " MIG101 " in line)
-    assert header.startswith(f"{path.as_posix()}:2:1: MIG101 [error] drops column t.c")
-    i = lines.index(header)
-    assert lines[i + 1].strip() == "ALTER TABLE t DROP COLUMN c"
-    assert lines[i + 2].strip().startswith("fix: ")
-    assert "risk: high" in lines[-1]
-
-
-def test_cli_json_format(tmp_path: Path) -> None:
-    path = tmp_path / "004.sql"
-    path.write_text("-- guardians: ignore MIG403 applied by hand, no rollback tooling\nTRUNCATE t;\n")
-    result = invoke("--format", "json", str(path))
-    assert result.exit_code == 1
-    doc = json.loads(result.output)
-    assert doc["risk"] == "high" and doc["destructive"] is True
-    assert {f["code"] for f in doc["findings"]} >= {"MIG104"}
-    assert doc["suppressed"][0]["code"] == "MIG403" and doc["suppressed"][0]["source"] == "inline"
-
-
-def test_cli_missing_path_is_usage_error(tmp_path: Path) -> None:
-    missing = tmp_path / "nope.sql"
-    result = invoke(str(missing))
-    assert result.exit_code == 2
-    assert f"no such file or directory: {missing}" in result.output
-    assert "Traceback" not in result.output
-
-
-def test_cli_requires_a_path() -> None:
-    result = invoke()
-    assert result.exit_code == 2

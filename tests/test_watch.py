@@ -23,11 +23,13 @@ from typing import Any
 
 import pytest
 
+from guardians.commands.watch import watch_command
 from guardians.engine.commit import EpicResult, process_epic
+from guardians.errors import EXIT_WATCH_FAILED
 from guardians.store.layout import Epic
 from guardians.watch.events import MAX_HINTS, HintQueue, Hints, WatchdogSource, _Handler, epic_of
 from guardians.watch.metrics import Metrics
-from guardians.watch.service import EXIT_WATCH_FAILED, WatchConfig, Watcher, watch_command
+from guardians.watch.service import WatchConfig, Watcher
 from guardians.watch.service_log import make_logger
 
 # watchdog 7 warns (RuntimeWarning) when a directory created quickly gets its watch
@@ -331,7 +333,7 @@ def test_real_lease_held_elsewhere_is_not_waited_for(root: Path) -> None:
             sys.executable,
             "-c",
             "import sys,time; from filelock import FileLock; l=FileLock(sys.argv[1]); l.acquire(); "
-            "print('held', flush=True); time.sleep(30)",
+            "print('held', flush=True); time.sleep(600)",
             str(Epic(root, "epic_1").lock_path),
         ],
         stdout=subprocess.PIPE,
@@ -340,9 +342,8 @@ def test_real_lease_held_elsewhere_is_not_waited_for(root: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         watcher, _, _ = make_watcher(root)
-        started = time.monotonic()
         assert watcher.run() == 0
-        assert time.monotonic() - started < 2.0
+        assert holder.poll() is None  # the run ended while the lease was still held elsewhere
         assert len(entries(root, "epic_2")) == 1
         assert entries(root, "epic_1") == []
         assert "epic_1" in watcher._due
@@ -513,11 +514,14 @@ def test_hint_queue_coalesces_bounds_and_wakes() -> None:
     hints = q.take(0)
     assert hints.rescan and hints.epics == set()
     assert q.take(0) == Hints()
-    threading.Timer(0.05, q.wake).start()
-    started = time.monotonic()
-    assert q.take(5.0) == Hints()
-    assert time.monotonic() - started < 2.0
     assert MAX_HINTS >= 1000
+
+
+@pytest.mark.timeout(120)  # take() would block for an hour if wake() did not end the wait
+def test_hint_queue_wake_ends_a_long_wait() -> None:
+    q = HintQueue(max_hints=3)
+    threading.Timer(0.05, q.wake).start()
+    assert q.take(3600.0) == Hints()
 
 
 @pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
@@ -529,13 +533,13 @@ def test_watchdog_source_hints_sent_and_moved_files(root: Path, poll: bool) -> N
         assert source.alive()
         deliver(root, "epic_1", "m.json", vetoable(1))
         got: set[str] = set()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 120
         while "epic_1" not in got and time.monotonic() < deadline:
             got |= source.take(0.5).epics
         assert got == {"epic_1"}
         # A new epic with a file already in it when the watch starts.
         deliver(root, "epic_2", "m.json", vetoable(2))
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 120
         while "epic_2" not in got and time.monotonic() < deadline:
             got |= source.take(0.5).epics
         assert "epic_2" in got
@@ -556,13 +560,13 @@ def test_watcher_with_real_observer_decides_as_files_arrive(root: Path) -> None:
     try:
         for i in range(20):
             deliver(root, f"epic_{1 + i % 4}", f"m{i}.json", vetoable(i))
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 120
         while watcher.decided < 20 and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
         stop.set()
         source.wake()
-        thread.join(10)
+        thread.join(120)
         source.stop()
     assert result == [0]
     assert watcher.decided == 20
@@ -586,13 +590,13 @@ def test_slow_writer_gets_no_premature_invalid_json_veto(root: Path) -> None:
                 fh.write(chunk)
                 fh.flush()
                 time.sleep(pause)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 120
         while not entries(root, "epic_1") and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         stop.set()
         source.wake()
-        thread.join(10)
+        thread.join(120)
         source.stop()
     log = entries(root, "epic_1")
     assert len(log) == 1
@@ -637,7 +641,7 @@ def test_parse_address_is_loopback_only_by_default() -> None:
 
 def _get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
+        with urllib.request.urlopen(url, timeout=60) as resp:
             return resp.status, resp.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
@@ -658,7 +662,7 @@ def test_http_health_and_metrics(root: Path) -> None:
         health = json.loads(body)
         assert code == 200, health
         assert health["live"] and health["ready"] and health["observer_alive"]
-        assert 0 <= health["last_scan_age_s"] < 5 and health["queue_depth"] == 0 and health["decided"] == 1
+        assert 0 <= health["last_scan_age_s"] < 300 and health["queue_depth"] == 0 and health["decided"] == 1
         assert _get(base + "/health/live")[0] == 200
         code, text = _get(base + "/metrics")
         assert code == 200
@@ -708,7 +712,7 @@ def test_watchdog_source_reports_a_dead_observer(root: Path) -> None:
         assert source.alive()
         observer = source._observer
         observer.stop()
-        observer.join(5)
+        observer.join(60)
         assert not source.alive()
         watcher = Watcher(root, source, threading.Event())
         assert watcher.run() == EXIT_WATCH_FAILED

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +81,19 @@ def pending_count(root: Path) -> int:
     return total
 
 
-def wait_drained(root: Path, timeout: float) -> None:
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 120, pause: float = 0.02) -> None:
+    """Poll a condition; the deadline only bounds a hang, it is never expected to be reached."""
     deadline = time.monotonic() + timeout
-    while pending_count(root) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert pending_count(root) == 0, "messages still pending"
+    while not check():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(pause)
 
 
-def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+def wait_drained(root: Path, timeout: float = 180) -> None:
+    wait_until(lambda: pending_count(root) == 0, "every message to be decided", timeout, pause=0.1)
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 120) -> int:
     proc.send_signal(sig)
     return proc.wait(timeout)
 
@@ -127,11 +133,28 @@ def audit(root: Path, names: list[str]) -> Counter[str]:
 
 
 def log_events(root: Path, tag: str) -> list[dict[str, Any]]:
-    lines = (root / f"watch-{tag}.log").read_text().splitlines()
-    return [json.loads(line) for line in lines if line.startswith("{")]
+    path = root / f"watch-{tag}.log"
+    lines = path.read_text().splitlines() if path.exists() else []
+    # the last line may still be being written: only whole JSON lines count
+    return [json.loads(line) for line in lines if line.startswith("{") and line.endswith("}")]
+
+
+def decided(root: Path, tag: str) -> int:
+    return sum(1 for e in log_events(root, tag) if e.get("event") == "decision")
+
+
+def wait_started(root: Path, tag: str) -> None:
+    wait_until(lambda: any(e.get("event") == "watch_started" for e in log_events(root, tag)), f"watcher {tag} to start")
+
+
+def journals(root: Path) -> bool:
+    return any(epic.journal_path.exists() for epic in discover_epics(root))
 
 
 def test_sigkill_at_random_points_loses_nothing_and_decides_nothing_twice(tmp_path: Path) -> None:
+    """Each round kills -9 a watcher that is mid-drain, never after a fixed delay:
+    once its log shows a random number of decisions, and on odd rounds at the
+    first moment a commit journal exists (a kill inside a commit)."""
     rng = random.Random(4)
     root = tmp_path
     epics = make_epics(root, 6)
@@ -145,34 +168,44 @@ def test_sigkill_at_random_points_loses_nothing_and_decides_nothing_twice(tmp_pa
             deliver(root, rng.choice(epics), name, message(i), sent=i % 7 != 3)
             names.append(name)
 
-    kills = 0
-    for round_ in range(10):
-        drop(40)  # a backlog, so the kill often lands mid-drain
-        proc = start_watch(root, f"r{round_}", "--rescan", "1")
-        dropper = threading.Thread(target=drop, args=(20,))
+    rounds, interrupted = 5, []
+    for round_ in range(rounds):
+        drop(30)  # a backlog, so the kill lands mid-drain
+        tag = f"r{round_}"
+        proc = start_watch(root, tag, "--rescan", "1")
+        dropper = threading.Thread(target=drop, args=(10,))  # and more arrive while it works
         dropper.start()
-        time.sleep(rng.uniform(0.25, 0.9))
+        target = rng.randint(1, 6)
+        wait_until(
+            lambda t=tag, n=target, p=proc: decided(root, t) >= n or p.poll() is not None,
+            f"{target} decisions",
+            pause=0.005,
+        )
+        if round_ % 2:  # until the next commit is under way (bounded: the backlog may drain first)
+            deadline = time.monotonic() + 5
+            while not journals(root) and pending_count(root) and time.monotonic() < deadline:
+                time.sleep(0.0005)
         proc.kill()
-        assert proc.wait(10) == -signal.SIGKILL
+        assert proc.wait(60) == -signal.SIGKILL
+        interrupted.append(pending_count(root) > 0)
         dropper.join()
-        kills += 1
     final = start_watch(root, "final", "--rescan", "1")
     try:
-        wait_drained(root, 60)
+        wait_drained(root)
     finally:
         assert stop(final) == 0
     outcomes = audit(root, names)
-    assert kills == 10 and len(names) == 600
+    assert len(names) == rounds * 40
     assert outcomes["reject"] == sum(1 for n in names if int(n[1:6]) % 5 == 0)
-    # the kills did interrupt work: earlier rounds decided some, the last one the rest
-    decided_before = sum(1 for r in range(10) for e in log_events(root, f"r{r}") if e.get("event") == "decision")
-    assert 0 < decided_before < 600
+    # every round decided something before its kill, and kills left work behind for the next watcher
+    assert all(decided(root, f"r{r}") > 0 for r in range(rounds))
+    assert any(interrupted) and decided(root, "final") > 0
 
 
 def test_several_watchers_and_runs_on_one_root(tmp_path: Path) -> None:
-    """3 watchers + repeated `guardians run`, 2,000 messages dropped while they work."""
+    """3 watchers + repeated `guardians run`, 400 messages dropped while they work."""
     root = tmp_path
-    epics = make_epics(root, 20)
+    epics = make_epics(root, 12)
     watchers = [start_watch(root, f"w{k}", "--rescan", "2") for k in range(3)]
     runs: list[int] = []
     done = threading.Event()
@@ -189,15 +222,16 @@ def test_several_watchers_and_runs_on_one_root(tmp_path: Path) -> None:
     runner = threading.Thread(target=run_loop)
     runner.start()
     names: list[str] = []
+    per_dropper = 200
 
     def dropper(k: int) -> None:
         rng = random.Random(k)
-        for i in range(1000):
+        for i in range(per_dropper):
             name = f"d{k}-{i:04d}.json"
             deliver(root, rng.choice(epics), name, message(i))
             names.append(name)
-            if i % 100 == 0:
-                time.sleep(0.05)
+            if i % 50 == 0:
+                time.sleep(0.05)  # pacing, so deliveries overlap decisions
 
     threads = [threading.Thread(target=dropper, args=(k,)) for k in range(2)]
     for t in threads:
@@ -205,62 +239,54 @@ def test_several_watchers_and_runs_on_one_root(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     try:
-        wait_drained(root, 90)
+        wait_drained(root)
     finally:
         done.set()
-        runner.join(60)
+        runner.join(180)
         codes = [stop(w) for w in watchers]
+    assert not runner.is_alive()
     assert codes == [0, 0, 0]
     assert runs and set(runs) <= {0}, runs
     audit(root, names)
-    by_process = [sum(1 for e in log_events(root, f"w{k}") if e.get("event") == "decision") for k in range(3)]
-    assert sum(by_process) <= 2000  # the rest were decided by `guardians run`
+    by_process = [decided(root, f"w{k}") for k in range(3)]
+    assert sum(by_process) <= 2 * per_dropper  # the rest were decided by `guardians run`
 
 
 def test_burst_across_100_epics_then_sigterm_mid_burst_and_restart(tmp_path: Path) -> None:
     root = tmp_path
     epics = make_epics(root, 100)
     proc = start_watch(root, "a")
-    deadline = time.monotonic() + 10
-    while not any(e.get("event") == "watch_started" for e in log_events(root, "a")):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_started(root, "a")
     names = []
-    for i in range(1000):
+    for i in range(300):
         name = f"b{i:04d}.json"
         deliver(root, epics[i % 100], name, message(i))
         names.append(name)
-    time.sleep(1.0)
-    started = time.monotonic()
+    wait_until(lambda: decided(root, "a") > 0, "a first decision")
     assert stop(proc) == 0
-    assert time.monotonic() - started < 5
     first = log_events(root, "a")
     assert first[-1]["event"] == "watch_stopped"
-    decided_first = sum(1 for e in first if e.get("event") == "decision")
+    decided_first = decided(root, "a")
     assert decided_first > 0
     again = start_watch(root, "b")
     try:
-        wait_drained(root, 60)
+        wait_drained(root)
     finally:
         assert stop(again, signal.SIGINT) == 0
     audit(root, names)
-    decided_second = sum(1 for e in log_events(root, "b") if e.get("event") == "decision")
-    assert decided_first + decided_second == 1000
+    assert decided_first + decided(root, "b") == 300
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_idle_watcher_exits_0_on_signal(tmp_path: Path, sig: int) -> None:
     make_epics(tmp_path, 1)
     proc = start_watch(tmp_path, "idle", "--http", "127.0.0.1:0")
-    deadline = time.monotonic() + 10
-    while not any(e.get("event") == "watch_started" for e in log_events(tmp_path, "idle")):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_started(tmp_path, "idle")
+    wait_until(lambda: any(e.get("event") == "http_listening" for e in log_events(tmp_path, "idle")), "http")
     url = next(e["url"] for e in log_events(tmp_path, "idle") if e.get("event") == "http_listening")
     import urllib.request
 
-    with urllib.request.urlopen(url + "health", timeout=5) as resp:
+    with urllib.request.urlopen(url + "health", timeout=60) as resp:
         assert json.loads(resp.read())["observer_alive"] is True
-    started = time.monotonic()
     assert stop(proc, sig) == 0
-    assert time.monotonic() - started < 3
+    assert log_events(tmp_path, "idle")[-1]["event"] == "watch_stopped"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from guardians.errors import EXIT_USAGE
 from guardians.rules.base import rule_doc
 
 
@@ -25,11 +26,11 @@ def explain_rule(code: str | None, *, all_rules: bool = False, out: IO[str]) -> 
         return 0
     if not code:
         out.write("usage: guardians explain CODE   (or --all); codes: " + ", ".join(r.code for r in _rules()) + "\n")
-        return 2
+        return EXIT_USAGE
     rule = find_rule(code)
     if rule is None:
         out.write(f"error: unknown rule code {code!r}; `guardians explain --all` lists every rule\n")
-        return 2
+        return EXIT_USAGE
     out.write(_text(rule))
     return 0
 

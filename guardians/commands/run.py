@@ -9,7 +9,7 @@ from typing import IO
 
 from guardians.engine.commit import process_epic
 from guardians.engine.decision import Decision
-from guardians.errors import GuardianError
+from guardians.errors import EXIT_USAGE, GuardianError
 from guardians.store.inbox import SETTLE_INVALID
 from guardians.store.layout import select_epics
 
@@ -49,7 +49,7 @@ def run_pipeline(
                 result = process_epic(epic, on_decision=show)
             except GuardianError as exc:
                 err.write(f"error: {epic.epic_id}: {exc}\n")
-                return 2
+                return EXIT_USAGE
             total += len(result.decisions)
             if result.deferred:
                 waiting.append(epic)

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from guardians.errors import GuardianError, InputError, Location
+from guardians.errors import EXIT_PROBLEMS, GuardianError, InputError, Location
 from guardians.store.inbox import SENT_MODE
 from guardians.store.layout import Epic, check_agent, stamp
 
@@ -26,7 +26,7 @@ def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) ->
         return _send(root, epic_id, to, file, out)
     except InputError as exc:
         out.write(f"error: {exc}\n")
-        return 1
+        return EXIT_PROBLEMS
     except GuardianError as exc:
         out.write(f"error: {exc}\n")
         return exc.exit_code
@@ -57,7 +57,7 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
             out.write(f"error: {f.location()}: {f.code} {f.message}\n")
             if f.suggestion:
                 out.write(f"  fix: {f.suggestion}\n")
-        return 1
+        return EXIT_PROBLEMS
     assert admission.message is not None
     target = _deliver(epic, to, data, admission.message, Path(name).suffix or ".yaml")
     out.write(f"delivered {epic.rel(target)}\n")

@@ -1,61 +1,16 @@
-"""Core of ``guardians lint-migrations``: analyse files, print, return an exit code."""
+"""Reporters of ``guardians lint-migrations``: a migration report as text or JSON."""
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import IO, TypeVar
 
-from guardians.migrations.analyze import MigrationReport, analyze_paths
+from guardians.migrations.analyze import MigrationReport
 from guardians.rules.base import Finding, Severity
 
-FORMATS = ("text", "json")
-_NO_SUPPRESSIONS: Mapping[str, str] = {}
 
-
-def lint_migrations(
-    paths: Sequence[Path],
-    *,
-    fmt: str = "text",
-    fail_on: str = "error",
-    out: IO[str],
-    err: IO[str] | None = None,
-    suppressions: Mapping[str, str] = _NO_SUPPRESSIONS,
-    max_bytes: int = 5_000_000,
-) -> int:
-    """Exit 1 if an unsuppressed finding has severity >= ``fail_on``, 0 otherwise, 2 on usage errors."""
-    err = err if err is not None else sys.stderr
-    problem = _usage_problem(paths, fmt, fail_on)
-    if problem:
-        err.write(f"guardians lint-migrations: {problem}\n")
-        return 2
-    threshold = Severity.parse(fail_on)
-    report = analyze_paths(list(paths), display_root=Path.cwd(), suppressions=suppressions, max_bytes=max_bytes)
-    if fmt == "json":
-        _write_json(report, out)
-    else:
-        _write_text(report, out, threshold)
-    return 1 if any(f.severity >= threshold for f in report.findings()) else 0
-
-
-def _usage_problem(paths: Sequence[Path], fmt: str, fail_on: str) -> str | None:
-    if not paths:
-        return "give at least one file or directory"
-    if fmt not in FORMATS:
-        return f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})"
-    try:
-        Severity.parse(fail_on)
-    except KeyError:
-        return f"unknown --fail-on level {fail_on!r} (choose from info, warning, error, critical)"
-    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
-    if missing:
-        return "no such file or directory: " + ", ".join(missing)
-    return None
-
-
-def _write_json(report: MigrationReport, out: IO[str]) -> None:
+def write_json(report: MigrationReport, out: IO[str]) -> None:
     """One JSON document; one finding per line, written in batches.
 
     Findings are encoded by :func:`finding_json`, which produces exactly what
@@ -210,7 +165,7 @@ _SEVERITY_TEXT = {sev: str(sev) for sev in Severity}
 _KEY_PREFIX = {key: f", {json.dumps(key)}: " for key in ("file", "line", "column", "json_path", "statement")}
 
 
-def _write_text(report: MigrationReport, out: IO[str], threshold: Severity) -> None:
+def write_text(report: MigrationReport, out: IO[str], threshold: Severity) -> None:
     findings = report.findings()
     out.write("".join([_format(f) for f in findings]))
     for s in report.suppressed():

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "https://guardians.dev/schemas/"
@@ -85,30 +84,3 @@ def _fill_descriptions(node: Any) -> None:
 
 def dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def list_schemas(out: IO[str]) -> int:
-    for entry in CATALOG:
-        out.write(f"{entry.name:<20} {ID_BASE}{entry.name}.schema.json  {entry.title}\n")
-    return 0
-
-
-def show_schema(name: str, out: IO[str]) -> int:
-    out.write(dumps(schema(name)))
-    return 0
-
-
-def export_schemas(directory: Path, out: IO[str]) -> int:
-    from guardians.errors import UsageError
-    from guardians.store.atomic import atomic_write_text
-
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for entry in CATALOG:
-            target = directory / f"{entry.name}.schema.json"
-            atomic_write_text(target, dumps(schema(entry.name)))
-            out.write(f"wrote {target}\n")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise UsageError(f"cannot write schemas to {directory}: {reason}; pick a writable directory") from exc
-    return 0

@@ -32,7 +32,7 @@ class BackupInput:
 
 
 def build_input(data: dict[str, Any]) -> BackupInput:
-    from guardians.store.layout import parse_stamp
+    from guardians.protocol.stamps import parse_stamp
 
     return BackupInput(
         bool(data.get("has_migrations", True)),
@@ -120,7 +120,7 @@ class CheckpointStale(RuleUnit):
 
     @classmethod
     def check(cls, inp: BackupInput) -> Iterator[Finding]:
-        from guardians.store.layout import parse_stamp
+        from guardians.protocol.stamps import parse_stamp
 
         cp = inp.verified() if inp.needs_checkpoint else None
         if cp is None or inp.now is None or "_" not in cp.created_at:

@@ -1,4 +1,4 @@
-"""``guardians report EPIC --html FILE``: one self-contained HTML page for a tech lead.
+"""The page of ``guardians report EPIC --html FILE``: one self-contained HTML page for a tech lead.
 
 The page has the board line, whether the hash chain verifies, a sequence
 diagram drawn as inline SVG by :func:`svg_diagram` (plus its mermaid source),
@@ -13,14 +13,12 @@ the runbook is shown as escaped text in a ``<pre>``, never rendered.
 from __future__ import annotations
 
 import json
-import sys
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from guardians.errors import GuardianError, UsageError
-from guardians.store.layout import GUARDIANS, Epic, select_epics, stamp
+from guardians.errors import GuardianError
+from guardians.store.layout import GUARDIANS, Epic, stamp
 from guardians.views.timeline import Row, Step, diagram_steps, iter_rows, mermaid_lines, participants, plain
 
 MAX_ROWS = 2000  # newest timeline entries shown
@@ -245,30 +243,3 @@ def render_report(epic: Epic) -> str:
     env = template_env().overlay(autoescape=True)
     template = env.get_template("report.html.j2")
     return str(template.render(**build_context(epic)))
-
-
-def write_report(root: Path, epic_id: str, html: Path, *, out: IO[str]) -> int:
-    """Render EPIC's report into HTML. Returns the exit code."""
-    from guardians.store.atomic import atomic_write_bytes
-
-    try:
-        epics = select_epics(root, [epic_id])
-        if html.is_dir():
-            raise UsageError(f"--html {html} is a directory; give a file name")
-        page = render_report(epics[0])
-    except GuardianError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return exc.exit_code
-    data = page.encode("utf-8")
-    if str(html) == "-":
-        out.write(page)
-        return 0
-    try:
-        atomic_write_bytes(html, data)
-    except OSError as exc:
-        sys.stderr.write(
-            f"error: cannot write {html}: {exc.strerror or exc}; pick a writable file (or `-` for stdout)\n"
-        )
-        return 2
-    out.write(f"wrote {html} ({len(data)} bytes)\n")
-    return 0

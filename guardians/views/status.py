@@ -1,4 +1,4 @@
-"""``guardians status``: one line per epic, computed from its decision log and inboxes.
+"""The board of ``guardians status``: one line per epic, computed from its decision log and inboxes.
 
 Definitions (also in docs/tech-lead.md):
 
@@ -20,12 +20,11 @@ kept. A damaged log does not stop the board: that epic's row says so.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from guardians.errors import GuardianError, UsageError
-from guardians.store.layout import GUARDIANS, Epic, select_epics
+from guardians.errors import GuardianError
+from guardians.store.layout import GUARDIANS, Epic
 from guardians.views.timeline import Row, iter_rows, plain
 
 FORMATS: tuple[str, ...] = ("table", "json")
@@ -134,28 +133,21 @@ def _table_line(s: EpicStatus) -> str:
     )
 
 
-def show_status(root: Any, *, fmt: str = "table", out: IO[str]) -> int:
-    """Print the board of every epic under ROOT. Returns the exit code."""
-    try:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-        epics = select_epics(root, [])
-    except GuardianError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return exc.exit_code
-    if fmt == "json":
-        out.write("[")
-        for i, epic in enumerate(epics):
-            out.write(("," if i else "") + "\n  " + json.dumps(epic_status(epic).to_json(), sort_keys=True))
-        out.write("\n]\n" if epics else "]\n")
-        return 0
-    if not epics:
-        out.write(f"no epics under {root}/docs/specs\n")
-        return 0
-    out.write(
-        f"{'EPIC':<12}  {'HOLDER':<10}  {'ITER':>4}  {'LAST DECISION':<24}  "
-        f"{'WAITING':<7}  {'ESCALATED':<9}  {'OPERATIONAL':<11}  OPEN VETOES\n"
-    )
+TABLE_HEADER = (
+    f"{'EPIC':<12}  {'HOLDER':<10}  {'ITER':>4}  {'LAST DECISION':<24}  "
+    f"{'WAITING':<7}  {'ESCALATED':<9}  {'OPERATIONAL':<11}  OPEN VETOES\n"
+)
+
+
+def write_table(epics: list[Epic], out: IO[str]) -> None:
+    out.write(TABLE_HEADER)
     for epic in epics:
         out.write(_table_line(epic_status(epic)))
-    return 0
+
+
+def write_json(epics: list[Epic], out: IO[str]) -> None:
+    """A JSON array, one epic per line, written as each epic is computed."""
+    out.write("[")
+    for i, epic in enumerate(epics):
+        out.write(("," if i else "") + "\n  " + json.dumps(epic_status(epic).to_json(), sort_keys=True))
+    out.write("\n]\n" if epics else "]\n")

@@ -1,4 +1,4 @@
-"""``guardians log [EPIC]``: the decision timeline and why each decision was taken.
+"""The decision timeline of ``guardians log [EPIC]``, and why each decision was taken.
 
 The log is streamed line by line (``DecisionLog.entries``); nothing holds more
 than one entry at a time except the mermaid output, which reads the log twice
@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from guardians.errors import GuardianError, UsageError
+from guardians.errors import UsageError
 from guardians.protocol.stamps import StampError, parse_stamp
-from guardians.store.layout import Epic, check_agent, select_epics
+from guardians.store.layout import Epic, check_agent
 
 DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational")
 FORMATS: tuple[str, ...] = ("table", "json", "markdown", "mermaid")
@@ -439,53 +438,11 @@ def mermaid_lines(epic: Epic, filters: Filters) -> Iterator[str]:
         yield "    Note over Q: no matching decisions"
 
 
-# --- entry point --------------------------------------------------------------------------
+# --- rendering ------------------------------------------------------------------------------
 
 
-def show_log(
-    root: Any,
-    epic_ids: list[str],
-    *,
-    agent: str | None = None,
-    decision: str | None = None,
-    since: str | None = None,
-    iteration: int | None = None,
-    fmt: str = "table",
-    out: IO[str],
-) -> int:
-    """Print the timeline of EPICS (all epics when empty). Returns the exit code."""
-    try:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-        filters = Filters.build(agent, decision, since, iteration)
-        epics = select_epics(root, epic_ids)
-        if not epics:
-            sys.stderr.write(f"no epics under {root}/docs/specs\n")
-            return 0
-        _write(epics, filters, fmt, out)
-        _warn_if_broken(epics, out)
-    except GuardianError as exc:
-        out.flush()
-        sys.stderr.write(f"error: {exc}\n")
-        return exc.exit_code
-    return 0
-
-
-def _warn_if_broken(epics: list[Epic], out: IO[str]) -> None:
-    """A timeline must not look trustworthy when its chain does not verify."""
-    from guardians.store.decision_log import verify_file
-
-    for epic in epics:
-        result = verify_file(epic.log_path, epic.epic_id)
-        if not result.ok:
-            out.flush()
-            sys.stderr.write(
-                f"warning: {epic.rel(epic.log_path)}:{result.line}: the hash chain is broken ({result.problem}); "
-                "entries from that line on cannot be trusted. Run `guardians log verify`.\n"
-            )
-
-
-def _write(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) -> None:
+def write_timeline(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) -> None:
+    """Write the decisions of EPICS that match FILTERS in FMT (one of :data:`FORMATS`)."""
     if fmt == "mermaid":
         _write_mermaid(epics, filters, out)
         return

@@ -1,0 +1,97 @@
+"""``guardians log [EPIC]`` and ``guardians log verify [EPIC]``.
+
+The timeline is rendered by :mod:`guardians.views.timeline`; the chain is
+checked by :func:`guardians.store.decision_log.verify_file`, the one chain
+verifier (``validate`` uses it too).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import IO
+
+from guardians.errors import EXIT_OK, EXIT_PROBLEMS, GuardianError, UsageError
+from guardians.store.decision_log import verify_file
+from guardians.store.layout import Epic, select_epics
+from guardians.views.timeline import FORMATS, Filters, write_timeline
+
+
+def log_command(
+    root: Path,
+    args: list[str],
+    *,
+    agent: str | None = None,
+    decision: str | None = None,
+    since: str | None = None,
+    iteration: int | None = None,
+    fmt: str | None = None,
+    out: IO[str],
+) -> int:
+    """``log verify [EPIC]`` verifies chains; anything else shows the timeline (table on a terminal, else JSON)."""
+    if args and args[0] == "verify":
+        return verify_logs(root, args[1:], out=out)
+    if fmt is None:
+        isatty = getattr(out, "isatty", None)
+        fmt = "table" if isatty and isatty() else "json"
+    return show_log(root, args, agent=agent, decision=decision, since=since, iteration=iteration, fmt=fmt, out=out)
+
+
+def show_log(
+    root: Path,
+    epic_ids: list[str],
+    *,
+    agent: str | None = None,
+    decision: str | None = None,
+    since: str | None = None,
+    iteration: int | None = None,
+    fmt: str = "table",
+    out: IO[str],
+) -> int:
+    """Print the timeline of EPICS (all epics when empty). Returns the exit code."""
+    try:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        filters = Filters.build(agent, decision, since, iteration)
+        epics = select_epics(root, epic_ids)
+        if not epics:
+            sys.stderr.write(f"no epics under {root}/docs/specs\n")
+            return EXIT_OK
+        write_timeline(epics, filters, fmt, out)
+        _warn_if_broken(epics, out)
+    except GuardianError as exc:
+        out.flush()
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    return EXIT_OK
+
+
+def _warn_if_broken(epics: list[Epic], out: IO[str]) -> None:
+    """A timeline must not look trustworthy when its chain does not verify."""
+    for epic in epics:
+        result = verify_file(epic.log_path, epic.epic_id)
+        if not result.ok:
+            out.flush()
+            sys.stderr.write(
+                f"warning: {epic.rel(epic.log_path)}:{result.line}: the hash chain is broken ({result.problem}); "
+                "entries from that line on cannot be trusted. Run `guardians log verify`.\n"
+            )
+
+
+def verify_logs(root: Path, epic_ids: list[str], *, out: IO[str]) -> int:
+    """Check seq and hash chain of each epic's log; exit 1 if one is broken."""
+    epics = select_epics(root, epic_ids)
+    if not epics:
+        out.write(f"no epics under {root / 'docs' / 'specs'}\n")
+        return EXIT_OK
+    status = EXIT_OK
+    for epic in epics:
+        result = verify_file(epic.log_path, epic.epic_id)
+        rel = epic.rel(epic.log_path)
+        if result.ok:
+            out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
+        else:
+            where = rel if result.line is None else f"{rel}:{result.line}"
+            out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
+            status = EXIT_PROBLEMS
+    return status

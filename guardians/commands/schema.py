@@ -1,0 +1,36 @@
+"""``guardians schema list|show|export``: the catalog of :mod:`guardians.protocol.schemas`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+from guardians.errors import EXIT_OK, UsageError
+from guardians.protocol.schemas import CATALOG, ID_BASE, dumps, schema
+
+
+def list_schemas(out: IO[str]) -> int:
+    for entry in CATALOG:
+        out.write(f"{entry.name:<20} {ID_BASE}{entry.name}.schema.json  {entry.title}\n")
+    return EXIT_OK
+
+
+def show_schema(name: str, out: IO[str]) -> int:
+    out.write(dumps(schema(name)))
+    return EXIT_OK
+
+
+def export_schemas(directory: Path, out: IO[str]) -> int:
+    """Write DIRECTORY/<name>.schema.json for every schema (atomically, one file at a time)."""
+    from guardians.store.atomic import atomic_write_text
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for entry in CATALOG:
+            target = directory / f"{entry.name}.schema.json"
+            atomic_write_text(target, dumps(schema(entry.name)))
+            out.write(f"wrote {target}\n")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"cannot write schemas to {directory}: {reason}; pick a writable directory") from exc
+    return EXIT_OK

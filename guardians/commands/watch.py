@@ -1,0 +1,138 @@
+"""``guardians watch``: start the watch service with its logger, signals and HTTP endpoint.
+
+The service itself (:class:`guardians.watch.service.Watcher`) decides nothing
+on its own: it runs the same pipeline as ``guardians run`` over due epics.
+This module only wires it to the process: options, logging, SIGTERM/SIGINT,
+the optional ``/health`` and ``/metrics`` server, and the exit code
+(:data:`guardians.errors.EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from guardians.errors import EXIT_USAGE, EXIT_WATCH_FAILED
+from guardians.store.layout import specs_dir
+from guardians.watch.events import EventSource
+from guardians.watch.metrics import Metrics
+from guardians.watch.service import WatchConfig, Watcher
+
+
+def watch_command(
+    root: Path,
+    *,
+    http: str | None = None,
+    http_allow_remote: bool = False,
+    log_format: str = "auto",
+    rescan: float = 5.0,
+    poll: bool = False,
+    err: IO[str] | None = None,
+) -> int:
+    from guardians.errors import UsageError
+    from guardians.watch.events import WatchdogSource
+    from guardians.watch.service_log import make_logger
+
+    log = make_logger(log_format, err)
+    try:
+        config = WatchConfig(rescan=rescan)
+        if not specs_dir(root).is_dir():
+            raise UsageError(f"no {specs_dir(root)} folder: create an epic first (`guardians init`)")
+        address = None
+        if http:
+            from guardians.watch.http import parse_address
+
+            address = parse_address(http, allow_remote=http_allow_remote)
+    except (UsageError, ValueError) as exc:
+        log.error("usage_error", error=str(exc))
+        return EXIT_USAGE
+    import warnings
+
+    # watchdog warns when fast directory creation makes it add a watch twice;
+    # it is harmless, and as an exception (-W error) it would kill its reader.
+    warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
+    stop = threading.Event()
+    source = WatchdogSource(root, poll=poll)
+    metrics = Metrics()
+    watcher = Watcher(root, source, stop, config=config, logger=log, metrics=metrics)
+    _warm_up(log)
+    try:
+        source.start()
+    except OSError as exc:
+        log.error("watch_start_failed", error=str(exc), hint=_limits_hint(exc))
+        return EXIT_WATCH_FAILED
+    try:
+        with _signals(stop, source, log), _serve(address, watcher, metrics, log):
+            return watcher.run()
+    finally:
+        source.stop()
+
+
+def _warm_up(log: Any) -> None:
+    """Import and compile what the first decision needs, so it is not slower than the rest."""
+    import importlib
+
+    from guardians.protocol.validator import validate_data
+    from guardians.store.layout import GUARDIANS
+
+    validate_data("message", {})
+    for name in GUARDIANS:
+        try:
+            importlib.import_module(f"guardians.gates.{name}")
+        except Exception as exc:  # reported again, per epic, when a message needs it
+            log.warning("guardian_unavailable", agent=name, error=f"{type(exc).__name__}: {exc}")
+
+
+def _limits_hint(exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EMFILE):
+        return (
+            "inotify limits reached: raise fs.inotify.max_user_watches / max_user_instances (sysctl) or run with --poll"
+        )
+    return "check that the root exists and is readable; on NFS/CIFS use --poll"
+
+
+@contextmanager
+def _signals(stop: threading.Event, source: EventSource, log: Any) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if not stop.is_set():
+            log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+        source.wake()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+@contextmanager
+def _serve(address: tuple[str, int] | None, watcher: Watcher, metrics: Metrics, log: Any) -> Iterator[None]:
+    if address is None:
+        yield
+        return
+    from guardians.watch.http import serve
+
+    server = serve(address, watcher.status, metrics)
+    host, port = server.server_address[:2]
+    log.info("http_listening", url=f"http://{_host(str(host))}:{port}/", endpoints=["/health", "/metrics"])
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
