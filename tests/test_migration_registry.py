@@ -42,7 +42,7 @@ def test_rule_has_complete_documentation(rule: type[MigrationRule]) -> None:
     assert rule.safer.strip()
     assert isinstance(rule.severity, Severity)
     assert rule.keys, f"{rule.code} is never dispatched"
-    assert rule.category in {"destructive", "locking", "style", "process", "analysis"}
+    assert rule.category in {"destructive", "locking", "style", "process", "compatibility", "analysis"}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

@@ -13,9 +13,11 @@ visible here.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from guardians.migrations.coltypes import needs_rewrite
 from guardians.migrations.pyast import (
+    Source,
     Translation,
     arg,
     const,
@@ -25,7 +27,9 @@ from guardians.migrations.pyast import (
     flag,
     kwarg,
     last,
+    module_constants,
     name_of,
+    optional_name,
     quote,
     segment,
     sql_expression,
@@ -93,8 +97,12 @@ def sa_type(node: ast.AST | None) -> str:
             return f"{_LENGTH_TYPES[name]}({length})"
         return "char" if _LENGTH_TYPES[name] == "char" else "varchar"
     if name in _TS_TYPES:
-        tz = isinstance(node, ast.Call) and flag(node, "timezone")
+        tz = isinstance(node, ast.Call) and const(arg(node, 0, "timezone")) is True
         return "timestamptz" if tz else "timestamp"
+    if name in ("Numeric", "NUMERIC", "DECIMAL") and isinstance(node, ast.Call):
+        precision, scale = const(arg(node, 0, "precision")), const(arg(node, 1, "scale"))
+        if isinstance(precision, int) and isinstance(scale, int):
+            return f"numeric({precision}, {scale})"
     if name == "ARRAY" and isinstance(node, ast.Call) and node.args:
         return sa_type(node.args[0]) + "[]"
     return quote(name or "?")
@@ -200,16 +208,27 @@ def _drop_column(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
 
 
 def _alter_column(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
+    """Only what changes: ``existing_type`` / ``existing_nullable`` say what the column already is."""
     table, column = quote(name_of(_a(args, 0))), quote(name_of(_a(args, 1)))
     out: list[str] = []
     type_node = kwarg(call, "type_")
+    existing = kwarg(call, "existing_type")
     if type_node is not None:
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {sa_type(type_node)}")
+        new_type = sa_type(type_node)
+        if existing is None or needs_rewrite(sa_type(existing), new_type):
+            out.append(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}")
     nullable = const(kwarg(call, "nullable"))
-    if nullable is False:
+    was_nullable = const(kwarg(call, "existing_nullable"))
+    if nullable is False and was_nullable is not False:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL")
-    elif nullable is True:
+    elif nullable is True and was_nullable is not True:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL")
+    default = kwarg(call, "server_default")
+    if default is not None:
+        if isinstance(default, ast.Constant) and default.value in (None, False):
+            out.append(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
+        else:
+            out.append(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {_server_default(default)}")
     new_name = kwarg(call, "new_column_name")
     if new_name is not None:
         out.append(f"ALTER TABLE {table} RENAME COLUMN {column} TO {quote(name_of(new_name))}")
@@ -225,8 +244,17 @@ def _rename_table(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
     return [f"ALTER TABLE {quote(name_of(_a(args, 0)))} RENAME TO {quote(name_of(_a(args, 1)))}"]
 
 
+def _pg_name(node: ast.expr | None, table: str, cols: list[str], suffix: str) -> str:
+    """The given name, or the one PostgreSQL picks when it is None (``<table>_<cols>_<suffix>``)."""
+    given = optional_name(node)
+    if given is not None:
+        return given
+    return "_".join([table, *cols, suffix]) if cols else f"{table}_{suffix}"
+
+
 def _create_index(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
-    name, table, cols = name_of(_a(args, 0)), name_of(_a(args, 1)), str_list(_a(args, 2))
+    table, cols = name_of(_a(args, 1)), str_list(_a(args, 2))
+    name = _pg_name(_a(args, 0), table, cols, "idx")
     unique = "UNIQUE " if flag(call, "unique") else ""
     conc = "CONCURRENTLY " if flag(call, "postgresql_concurrently") else ""
     ine = _if_exists(call, "if_not_exists", "IF NOT EXISTS ")
@@ -241,7 +269,8 @@ def _drop_index(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
 
 
 def _create_fk(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
-    name, source, referent = name_of(_a(args, 0)), name_of(_a(args, 1)), name_of(_a(args, 2))
+    source, referent = name_of(_a(args, 1)), name_of(_a(args, 2))
+    name = _pg_name(_a(args, 0), source, str_list(_a(args, 3)), "fkey")
     local = ", ".join(quote(c) for c in str_list(_a(args, 3))) or quote("?")
     remote = ", ".join(quote(c) for c in str_list(_a(args, 4))) or quote("?")
     return [
@@ -251,19 +280,22 @@ def _create_fk(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
 
 
 def _create_unique(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
-    name, table = name_of(_a(args, 0)), name_of(_a(args, 1))
+    table = name_of(_a(args, 1))
+    name = _pg_name(_a(args, 0), table, str_list(_a(args, 2)), "key")
     cols = ", ".join(quote(c) for c in str_list(_a(args, 2))) or quote("?")
     return [f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE ({cols})"]
 
 
 def _create_pk(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
-    name, table = name_of(_a(args, 0)), name_of(_a(args, 1))
+    table = name_of(_a(args, 1))
+    name = _pg_name(_a(args, 0), table, [], "pkey")
     cols = ", ".join(quote(c) for c in str_list(_a(args, 2))) or quote("?")
     return [f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} PRIMARY KEY ({cols})"]
 
 
 def _create_check(call: ast.Call, args: list[ast.expr | None]) -> list[str]:
-    name, table = name_of(_a(args, 0)), name_of(_a(args, 1))
+    table = name_of(_a(args, 1))
+    name = _pg_name(_a(args, 0), table, [], "check")
     cond = const_str(_a(args, 2))
     expr = sql_expression(cond) if cond else "true"
     return [f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} CHECK ({expr})"]
@@ -325,8 +357,9 @@ def _positional(method: str, call: ast.Call, batch_table: ast.expr | None) -> li
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, src: str) -> None:
+    def __init__(self, src: Source, constants: Mapping[str, ast.expr]) -> None:
         self.src = src
+        self.constants = constants
         self.out: list[RawStatement] = []
         self.autocommit = 0
         self.batch: dict[str, ast.expr] = {}
@@ -365,7 +398,7 @@ class _Visitor(ast.NodeVisitor):
             target = arg(call, 0, "sqltext")
             if target is None:
                 return
-            parsed = embedded_sql(target, self.src, call, origin, autocommit=autocommit)
+            parsed = embedded_sql(target, self.src, call, origin, autocommit=autocommit, constants=self.constants)
             if parsed is not None:
                 self.out.extend(parsed)
             return
@@ -373,7 +406,15 @@ class _Visitor(ast.NodeVisitor):
             return
         batch_table = self.batch.get(owner) if owner != "op" else None
         sqls = _OPS[method][0](call, _positional(method, call, batch_table))
-        self.out.extend(translate_sql_ops(sqls, call, self.src, origin, autocommit=autocommit))
+        raws = translate_sql_ops(sqls, call, self.src, origin, autocommit=autocommit)
+        existing = kwarg(call, "existing_type") if method == "alter_column" else None
+        if existing is not None:
+            for raw in raws:  # lets the type-change rule say what the type was
+                for item in raw.node.get("cmds") or ():
+                    cmd = item.get("AlterTableCmd") or {}
+                    if cmd.get("subtype") == "AT_AlterColumnType":
+                        cmd["_from"] = sa_type(existing)
+        self.out.extend(raws)
 
 
 def _function(tree: ast.Module, name: str) -> ast.FunctionDef | None:
@@ -396,12 +437,17 @@ def _is_empty_body(func: ast.FunctionDef) -> bool:
     return True
 
 
-def translate(src: str, tree: ast.Module) -> Translation:
+def translate(text: str, tree: ast.Module) -> Translation:
     """Translate an Alembic revision module."""
+    src = Source(text)
     result = Translation(transactional=True)
     upgrade = _function(tree, "upgrade")
     if upgrade is not None:
-        visitor = _Visitor(src)
+        constants = dict(module_constants(tree))
+        for stmt in upgrade.body:  # names bound in upgrade() itself
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                constants[stmt.targets[0].id] = stmt.value
+        visitor = _Visitor(src, constants)
         for stmt in upgrade.body:
             visitor.visit(stmt)
         result.statements = visitor.out

@@ -31,6 +31,7 @@ from guardians.rules.base import Finding, Severity
 from guardians.rules.migration import DESTRUCTIVE_CODES, UNSUPPRESSIBLE_CODES, ParseError, UnreadableFile
 
 if TYPE_CHECKING:
+    from guardians.migrations.django_state import ProjectState
     from guardians.migrations.pyast import Translation
 
 __all__ = [
@@ -262,6 +263,7 @@ def analyze_text(
     *,
     has_rollback: bool | None = None,
     suppressions: Mapping[str, str] = _NO_SUPPRESSIONS,
+    django_state: ProjectState | None = None,
 ) -> FileReport:
     """Analyse one migration's text. Pure: no I/O.
 
@@ -269,10 +271,13 @@ def analyze_text(
     whether a rollback file exists (``analyze_paths`` checks); ``None`` means
     only an in-file down section (goose, dbmate) counts. For Alembic and
     Django, rollback is judged from the file itself. ``suppressions`` maps
-    rule codes to approval reasons (per-epic waivers).
+    rule codes to approval reasons (per-epic waivers). ``django_state`` is
+    what earlier migrations of the app defined (see
+    :mod:`guardians.migrations.history`); it is updated with this file's
+    operations.
     """
     with _gc_paused():
-        return _analyze_text(text, display_path, kind, has_rollback, suppressions)
+        return _analyze_text(text, display_path, kind, has_rollback, suppressions, django_state)
 
 
 def _analyze_text(
@@ -281,6 +286,7 @@ def _analyze_text(
     kind: str | None,
     has_rollback: bool | None,
     suppressions: Mapping[str, str],
+    django_state: ProjectState | None = None,
 ) -> FileReport:
     kind = kind or detect_kind(text, display_path)
     if kind not in KINDS:
@@ -291,11 +297,13 @@ def _analyze_text(
         body, in_file_down, transactional = _sql_sections(text)
         analysis, first = _feed_sql(body, display_path, transactional)
         rollback = bool(has_rollback) or in_file_down
+        # a file that changes neither schema nor data (queries, settings) has nothing to roll back
+        reversible = rollback or analysis.changes == 0
         raws = [
             RawStatement(
                 MIGRATION_FILE,
                 {
-                    "reversible": rollback,
+                    "reversible": reversible,
                     "reason": "no rollback: no X.down.sql, X_down.sql, X.rollback.sql or down/X.sql next "
                     "to this file and no down section in it",
                 },
@@ -323,7 +331,7 @@ def _analyze_text(
             directives, bad = [], []
             analysis = Analysis(file=display_path, dialect=kind, transactional=transactional)
         else:
-            tr = _translate(kind, text, tree, display_path)
+            tr = _translate(kind, text, tree, display_path, django_state)
             raws = list(tr.statements)
             rollback = tr.has_rollback
             transactional = tr.transactional
@@ -382,7 +390,9 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _translate(kind: str, text: str, tree: ast.Module, display_path: str) -> Translation:
+def _translate(
+    kind: str, text: str, tree: ast.Module, display_path: str, django_state: ProjectState | None
+) -> Translation:
     """Framework front ends are imported on first use (plain SQL runs never need them)."""
     if kind == "alembic":
         from guardians.migrations import alembic
@@ -390,7 +400,7 @@ def _translate(kind: str, text: str, tree: ast.Module, display_path: str) -> Tra
         return alembic.translate(text, tree)
     from guardians.migrations import django
 
-    return django.translate(text, tree, display_path)
+    return django.translate(text, tree, display_path, django_state)
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -465,6 +475,9 @@ def analyze_paths(
     max_bytes: int = 5_000_000,
 ) -> MigrationReport:
     """Read and analyse migration files (directories are expanded with :func:`discover`)."""
+    from guardians.migrations.history import DjangoHistory
+
+    history = DjangoHistory(max_bytes)
     reports: list[FileReport] = []
     for path in discover(paths):
         display = _display(path, display_root)
@@ -475,7 +488,10 @@ def analyze_paths(
         rollback: bool | None = None
         if path.suffix.lower() == ".sql":
             rollback = is_rollback_file(path) or any(Path(c).is_file() for c in rollback_candidates(path))
-        reports.append(analyze_text(text, display, has_rollback=rollback, suppressions=suppressions))
+        state = history.state_before(path) if path.suffix == ".py" and _DJANGO_MARK.search(text) else None
+        reports.append(
+            analyze_text(text, display, has_rollback=rollback, suppressions=suppressions, django_state=state)
+        )
     everything: list[Finding | Suppressed] = []
     for report in reports:
         everything.extend(report.findings)

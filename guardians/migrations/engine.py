@@ -21,6 +21,22 @@ _TIMEOUT_NAMES = frozenset({"lock_timeout", "statement_timeout"})
 _BEGIN = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
 _END = frozenset({"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED"})
 
+#: Statement types that create a view, function or type (see ``nodes.created_object``).
+_CREATE_KINDS = frozenset(
+    {
+        "CreateTableAsStmt",
+        "ViewStmt",
+        "CreateFunctionStmt",
+        "CreateEnumStmt",
+        "CreateRangeStmt",
+        "CompositeTypeStmt",
+        "CreateDomainStmt",
+    }
+)
+#: Statements that change neither schema nor data: a file of only these needs no rollback.
+READ_ONLY_TYPES = frozenset(
+    {"SelectStmt", "VariableSetStmt", "VariableShowStmt", "TransactionStmt", "ExplainStmt", "CommentStmt"}
+)
 #: Statement types that change the file state (see ``_State.update``).
 _STATE_KINDS = frozenset(
     {"VariableSetStmt", "AlterTableStmt", "CreateStmt", "CreateTableAsStmt", "IndexStmt", "DropStmt", "RenameStmt"}
@@ -124,16 +140,20 @@ class _State:
     """The forward pass: file context as it stands before each statement."""
 
     __slots__ = (
+        "created",
         "dialect",
         "explicit_tx",
         "file",
+        "first_no_stmt_timeout",
         "first_unguarded",
+        "local_stmt_timeout",
         "local_timeout",
         "locked_tx",
         "new_indexes",
         "new_tables",
         "pending_checks",
         "proven",
+        "session_stmt_timeout",
         "session_timeout",
         "transactional",
         "tx_id",
@@ -148,6 +168,11 @@ class _State:
         self.tx_id = 0
         self.session_timeout = False
         self.local_timeout = False
+        self.session_stmt_timeout = False
+        self.local_stmt_timeout = False
+        self.first_no_stmt_timeout = False
+        #: (kind, name) -> line of the last CREATE of a view, function or type in this file.
+        self.created: dict[tuple[str, str], int] = {}
         self.new_tables: _History[str] = _History()
         self.new_indexes: _History[str] = _History()
         self.proven: _History[tuple[str, str]] = _History()
@@ -170,6 +195,7 @@ class _State:
             elif tkind in _END:
                 self.explicit_tx = False
                 self.local_timeout = False
+                self.local_stmt_timeout = False
                 self.tx_id += 1
         in_tx = not raw.autocommit and (self.transactional or self.explicit_tx)
         table = n.relname(node.get("relation")) if isinstance(node, dict) else None
@@ -184,7 +210,9 @@ class _State:
             self.dialect,
             raw.origin,
             in_tx,
-            self.session_timeout or (self.local_timeout and in_tx),
+            self.session_timeout
+            or self.session_stmt_timeout
+            or ((self.local_timeout or self.local_stmt_timeout) and in_tx),
             table,
             self.new_tables._snapshot,
             self.new_indexes._snapshot,
@@ -200,8 +228,19 @@ class _State:
                 self.unguarded += 1
                 if self.first_unguarded is None:
                     self.first_unguarded = stmt
+            elif (
+                not self.first_no_stmt_timeout
+                and not (self.session_stmt_timeout or (self.local_stmt_timeout and in_tx))
+                and n.holds_lock_long(kind, node)
+            ):
+                self.first_no_stmt_timeout = True
+                stmt.extra["no_statement_timeout"] = True
         if kind in _STATE_KINDS:
             self.update(kind, node, table)
+        if kind in _CREATE_KINDS:
+            obj = n.created_object(kind, node)
+            if obj is not None:
+                self.created[obj] = raw.line
         return stmt
 
     def close(self) -> None:
@@ -224,6 +263,7 @@ class _State:
             name = n.relname((node.get("into") or {}).get("rel"))
             if name:
                 self.new_tables.add(name)
+
         elif kind == "IndexStmt" and node.get("idxname"):
             self.new_indexes.add(node["idxname"])
         elif kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
@@ -240,15 +280,22 @@ class _State:
             self.new_tables.add(node["newname"])
 
     def _set(self, node: dict[str, Any]) -> None:
-        if node.get("name") not in _TIMEOUT_NAMES:
+        name = node.get("name")
+        if name not in _TIMEOUT_NAMES:
             return
         on = node.get("kind") == "VAR_SET_VALUE" and _timeout_value(node)
-        if node.get("is_local"):
+        local = bool(node.get("is_local"))
+        if name == "statement_timeout":
+            if local:
+                self.local_stmt_timeout = on
+            else:
+                self.session_stmt_timeout = on
+                self.local_stmt_timeout = self.local_stmt_timeout and on
+        elif local:
             self.local_timeout = on
         else:
             self.session_timeout = on
-            if not on:
-                self.local_timeout = False
+            self.local_timeout = self.local_timeout and on
 
     def _alter(self, node: dict[str, Any], table: str) -> None:
         for cmd in n.alter_cmds(node):
@@ -293,7 +340,7 @@ class Analysis:
     statements wait; their findings keep their place in statement order.
     """
 
-    __slots__ = ("_done", "_holes", "_out", "_rules", "_state", "_tx_waiting", "statements")
+    __slots__ = ("_done", "_holes", "_out", "_rules", "_state", "_tx_waiting", "changes", "statements")
 
     def __init__(self, *, file: str, dialect: str, transactional: bool) -> None:
         self._state = _State(file, dialect, transactional)
@@ -305,6 +352,8 @@ class Analysis:
         self._done = False
         #: Parsed statements fed so far (synthetic node types excluded).
         self.statements = 0
+        #: Of those, statements that change schema or data (a file without any needs no rollback).
+        self.changes = 0
 
     def feed(self, raws: Iterable[RawStatement]) -> None:
         st = self._state
@@ -314,6 +363,8 @@ class Analysis:
         for raw in raws:
             if raw.node_type not in UNCOUNTED_TYPES:
                 self.statements += 1
+                if raw.node_type not in READ_ONLY_TYPES:
+                    self.changes += 1
             tx_before = st.tx_id
             stmt = st.statement(raw)
             if st.tx_id != tx_before:
@@ -357,7 +408,7 @@ class Analysis:
                     first.tx_locks_existing = first.tx_id in st.locked_tx
                     self._rules.check(first, found)
         if not self._holes:
-            return self._out
+            return _drop_recreated(self._out, st.created)
         merged: list[tuple[Finding, int | None]] = []
         start = 0
         for pos, _stmt, found in self._holes:
@@ -365,7 +416,26 @@ class Analysis:
             merged.extend(found)
             start = pos
         merged.extend(self._out[start:])
-        return merged
+        return _drop_recreated(merged, st.created)
+
+
+_RECREATED_KIND = {rule.code: rule.recreated_kind for rule in RULES if rule.recreated_kind}
+
+
+def _drop_recreated(
+    pairs: list[tuple[Finding, int | None]], created: dict[tuple[str, str], int]
+) -> list[tuple[Finding, int | None]]:
+    """Without drops of views, functions and types that the file creates again later (a redefinition)."""
+    if not created:
+        return pairs
+    out = []
+    for pair in pairs:
+        finding = pair[0]
+        kind = _RECREATED_KIND.get(finding.code)
+        if kind is not None and created.get((kind, finding.subject or ""), 0) >= (finding.line or 1):
+            continue
+        out.append(pair)
+    return out
 
 
 def run_rules(statements: Iterable[Statement], dialect: str) -> list[tuple[Finding, int | None]]:

@@ -58,7 +58,36 @@ def drop_object_names(node: Node) -> list[str]:
                 out.append(names[-1])
         elif "String" in obj:
             out.append(obj["String"].get("sval", ""))
+        elif "ObjectWithArgs" in obj:  # functions, procedures, aggregates
+            names = string_list(obj["ObjectWithArgs"].get("objname"))
+            if names:
+                out.append(names[-1])
+        elif "TypeName" in obj:  # types, domains
+            names = string_list(obj["TypeName"].get("names"))
+            if names:
+                out.append(names[-1])
     return out
+
+
+def created_object(node_type: str, node: Node) -> tuple[str, str] | None:
+    """(kind, unqualified name) of a view, function or type a statement creates, else None."""
+    names: list[str] = []
+    kind = ""
+    if node_type == "ViewStmt":
+        kind, names = "view", [relname(node.get("view")) or ""]
+    elif node_type == "CreateTableAsStmt" and node.get("objtype") == "OBJECT_MATVIEW":
+        kind, names = "view", [relname((node.get("into") or {}).get("rel")) or ""]
+    elif node_type == "CreateFunctionStmt":
+        kind, names = "function", string_list(node.get("funcname"))
+    elif node_type in ("CreateEnumStmt", "CreateRangeStmt"):
+        kind, names = "type", string_list(node.get("typeName"))
+    elif node_type == "CompositeTypeStmt":
+        kind, names = "type", [relname(node.get("typevar")) or ""]
+    elif node_type == "CreateDomainStmt":
+        kind, names = "type", string_list(node.get("domainname"))
+    if not names or not names[-1]:
+        return None
+    return kind, names[-1]
 
 
 def type_name(coldef: Node) -> str:
@@ -205,3 +234,38 @@ def takes_table_lock(node_type: str, node: Node, new_tables: frozenset[str] | An
     if node_type == "TruncateStmt":
         return True
     return relname(node.get("relation")) not in new_tables
+
+
+def full_type(coldef: Node) -> str:
+    """Readable type of a ColumnDef with its modifiers: ``varchar(100)``, ``numeric(12, 2)``, ``text[]``."""
+    name = display_type(type_name(coldef))
+    if not name:
+        return ""
+    mods: list[str] = []
+    for mod in type_mods(coldef):
+        const = mod.get("A_Const") or {}
+        if "ival" in const:
+            mods.append(str(const["ival"].get("ival", 0)))
+    text = f"{name}({', '.join(mods)})" if mods else name
+    return text + "[]" if is_array(coldef) else text
+
+
+#: ALTER TABLE sub-commands that rewrite or scan the table while holding their lock.
+LONG_ALTER_SUBTYPES = frozenset({"AT_AlterColumnType", "AT_SetNotNull"})
+
+
+def holds_lock_long(node_type: str, node: Node) -> bool:
+    """True if the statement keeps its table lock for a scan, a rewrite or an index build."""
+    if node_type == "AlterTableStmt":
+        for cmd in alter_cmds(node):
+            sub = cmd.get("subtype")
+            if sub in LONG_ALTER_SUBTYPES:
+                return True
+            if sub == "AT_AddConstraint" and not (cmd_def(cmd, "Constraint") or {}).get("skip_validation"):
+                return True
+        return False
+    if node_type == "IndexStmt":
+        return not node.get("concurrent")
+    if node_type == "ReindexStmt":
+        return not is_concurrent_reindex(node)
+    return node_type == "ClusterStmt"

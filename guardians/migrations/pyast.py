@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import re
+import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pgparse
@@ -55,6 +58,8 @@ def name_of(node: ast.AST | None) -> str:
     """A literal string, or the source of the expression (used as an opaque identifier)."""
     if node is None:
         return "?"
+    if isinstance(node, ast.Call) and last(node.func) in ("f", "conv") and node.args:
+        return name_of(node.args[0])  # Alembic op.f() / naming-convention markers: the name itself
     value = const_str(node)
     if value is not None:
         return value
@@ -62,6 +67,13 @@ def name_of(node: ast.AST | None) -> str:
         return ast.unparse(node)
     except (ValueError, TypeError, AttributeError):  # pragma: no cover - defensive
         return "?"
+
+
+def optional_name(node: ast.AST | None) -> str | None:
+    """Like :func:`name_of`, but None for a missing argument or a literal ``None``."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return None
+    return name_of(node)
 
 
 def dotted(node: ast.AST) -> str:
@@ -129,12 +141,50 @@ def sql_expression(text: str) -> str:
     return text
 
 
-def segment(src: str, node: ast.AST) -> str:
-    return ast.get_source_segment(src, node) or ""
+class Source:
+    """A Python file's text with its line starts computed once.
+
+    ``ast.get_source_segment`` splits the whole file into lines on every call,
+    which makes a migration of n operations cost O(n^2); here each segment
+    costs only its own length.
+    """
+
+    __slots__ = ("lines", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # the same line splitting as the tokenizer (\r, \n, \r\n; not form feeds)
+        self.lines = re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text)
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of ``node`` (``ast.get_source_segment`` semantics)."""
+        first_no: int | None = getattr(node, "lineno", None)
+        last_no: int | None = getattr(node, "end_lineno", None)
+        start: int = getattr(node, "col_offset", 0)
+        end: int | None = getattr(node, "end_col_offset", None)
+        if first_no is None or last_no is None or end is None:
+            return ""
+        first, last = first_no - 1, last_no - 1
+        if not 0 <= first <= last < len(self.lines):
+            return ""
+        if first == last:
+            line = self.lines[first]
+            if line.isascii():
+                return line[start:end]
+            return line.encode()[start:end].decode(errors="replace")
+        head = self.lines[first]
+        head = head[start:] if head.isascii() else head.encode()[start:].decode(errors="replace")
+        tail = self.lines[last]
+        tail = tail[:end] if tail.isascii() else tail.encode()[:end].decode(errors="replace")
+        return head + "".join(self.lines[first + 1 : last]) + tail
+
+
+def segment(src: Source, node: ast.AST) -> str:
+    return src.segment(node)
 
 
 def translate_sql_ops(
-    sqls: list[str], call: ast.AST, src: str, origin: str, *, autocommit: bool = False
+    sqls: list[str], call: ast.AST, src: Source, origin: str, *, autocommit: bool = False
 ) -> list[RawStatement]:
     """Parse SQL generated for a framework operation; positions point at the Python call."""
     line = getattr(call, "lineno", 1)
@@ -155,21 +205,61 @@ def translate_sql_ops(
     return out
 
 
+def module_constants(tree: ast.Module) -> dict[str, ast.expr]:
+    """Module-level ``NAME = "..."`` string constants (SQL kept out of the call)."""
+    out: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            out[node.targets[0].id] = node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            out[node.target.id] = node.value
+    return out
+
+
+def _sql_literal(node: ast.expr, constants: Mapping[str, ast.expr]) -> tuple[ast.Constant, bool] | None:
+    """The string literal behind ``node`` and whether its lines map 1:1 to the text.
+
+    Follows a module constant, ``sa.text(...)`` and ``textwrap.dedent(...)``
+    (dedent keeps lines, only columns move).
+    """
+    dedent = False
+    for _depth in range(4):
+        if isinstance(node, ast.Name) and node.id in constants:
+            node = constants[node.id]
+        elif isinstance(node, ast.Call) and last(node.func) in ("text", "dedent") and node.args:
+            if last(node.func) == "dedent":
+                dedent = True
+            node = node.args[0]
+        else:
+            break
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node, dedent
+    return None
+
+
 def embedded_sql(
-    node: ast.expr, src: str, call: ast.AST, origin: str, *, autocommit: bool = False
+    node: ast.expr,
+    src: Source,
+    call: ast.AST,
+    origin: str,
+    *,
+    autocommit: bool = False,
+    constants: Mapping[str, ast.expr] | None = None,
 ) -> list[RawStatement] | None:
     """Parse literal SQL passed to ``op.execute`` / ``RunSQL``; ``None`` if not a literal.
 
-    Line numbers are mapped into the Python file when the literal is a single
-    string token (plain or triple-quoted) whose newlines are real newlines;
+    A name bound at module level to a literal is followed. Line numbers are
+    mapped into the Python file (where the literal is written) when the
+    literal is a single string token whose newlines are real newlines;
     otherwise every statement is reported on the literal's first line.
     """
-    target = node
-    if isinstance(node, ast.Call) and last(node.func) == "text" and node.args:
-        target = node.args[0]
-    if not isinstance(target, ast.Constant) or not isinstance(target.value, str):
+    found = _sql_literal(node, constants or {})
+    if found is None:
         return None
-    sql = target.value
+    target, dedented = found
+    sql = str(target.value)
+    if dedented:
+        sql = textwrap.dedent(sql)
     raw_src = segment(src, target)
     anchor = getattr(call, "lineno", target.lineno)
     exact = raw_src.count("\n") == sql.count("\n")

@@ -10,7 +10,8 @@ node types of :mod:`guardians.migrations.statement`. The engine walks each
 statement once and calls only the rules registered for what it meets.
 
 Code groups: MIG1xx destructive, MIG2xx locking and rewrites, MIG3xx types
-and style, MIG4xx process, MIG9xx analysis problems.
+and style, MIG4xx process, MIG5xx compatibility (changes that break deployed
+code or remove a guarantee without losing data), MIG9xx analysis problems.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class MigrationRule:
     severity: ClassVar[Severity] = Severity.ERROR
     blocking: ClassVar[bool] = True
     risk: ClassVar[int] = 0
-    #: ``destructive`` | ``locking`` | ``style`` | ``process`` | ``analysis``
+    #: ``destructive`` | ``locking`` | ``style`` | ``process`` | ``compatibility`` | ``analysis``
     category: ClassVar[str] = "locking"
     anchors: ClassVar[tuple[str, ...]] = ()
     safer: ClassVar[str] = ""
@@ -53,6 +54,9 @@ class MigrationRule:
     keys: ClassVar[tuple[str, ...]] = ()
     #: False for findings about the analysis itself (they cannot be waived).
     suppressible: ClassVar[bool] = True
+    #: Kind of object (``view``, ``function``, ``type``) whose drop is not reported when the
+    #: same file creates it again (drop and re-create to change a definition).
+    recreated_kind: ClassVar[str] = ""
 
     @classmethod
     def finding(cls, stmt: Statement, message: str, *, subject: str | None = None) -> Finding:
@@ -268,11 +272,17 @@ class ColumnTypeChange(MigrationRule):
             return
         column = node.get("name")
         coldef = n.cmd_def(node, "ColumnDef") or {}
-        new_type = n.display_type(n.type_name(coldef)) or "?"
-        if stmt.origin == "AlterField":
+        new_type = n.full_type(coldef) or "?"
+        old_type = node.get("_from")
+        if old_type:
+            message = (
+                f"changes the type of {_col(stmt.table, column)} from {old_type} to {new_type}: rewrites the "
+                "table under an ACCESS EXCLUSIVE lock and can break running code"
+            )
+        elif stmt.origin == "AlterField":
             message = (
                 f"AlterField on {_col(stmt.table, column)} may change its type to {new_type} "
-                "(table rewrite under ACCESS EXCLUSIVE lock); the previous definition is not in this file"
+                "(table rewrite under ACCESS EXCLUSIVE lock): no earlier migration of this app defines the field"
             )
         else:
             message = (
@@ -337,6 +347,8 @@ class RenameTable(MigrationRule):
     def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
         if node.get("renameType") != "OBJECT_TABLE" or stmt.table_is_new:
             return
+        if stmt.table and stmt.table.endswith("_seq"):
+            return  # ALTER TABLE works on sequences too; a sequence rename is MIG502's business
         yield cls.finding(
             stmt,
             f"renames table {stmt.table} to {node.get('newname')}: deployed code using the old name breaks",
@@ -1011,6 +1023,8 @@ class PreferText(MigrationRule):
     safer_by_dialect: ClassVar[Mapping[str, str]] = {
         "alembic": "sa.Text() plus a CheckConstraint on the length if it is a business rule",
     }
+    #: Not Django: its CharField requires max_length, so every one would be reported.
+    dialects = frozenset({"sql", "alembic"})
     keys = ("ColumnDef",)
 
     @classmethod
@@ -1152,6 +1166,44 @@ class LockTimeoutMissing(MigrationRule):
         )
 
 
+class StatementTimeoutMissing(MigrationRule):
+    """What: a step that holds a table lock for a scan, rewrite or index build runs with a
+    lock_timeout but no statement_timeout.
+
+    Why: lock_timeout only bounds the wait for the lock; once granted, a
+    table rewrite or a validation scan holds it for as long as it runs.
+    Without a statement_timeout a step that is slower than expected in
+    production (a bigger table, a cold cache) keeps every query on the table
+    waiting.
+
+    Fix: set ``statement_timeout`` next to ``lock_timeout`` (``SET LOCAL
+    statement_timeout = '60s'``), sized for the slowest step, and run
+    long operations (``CREATE INDEX CONCURRENTLY``) in their own migration
+    with their own limit. Reported once per file.
+    """
+
+    code = "MIG404"
+    name = "migration.statement-timeout-missing"
+    severity = Severity.INFO
+    blocking = False
+    risk = 1
+    category = "process"
+    anchors = ("squawk: require-timeout-settings", "strong_migrations: statement_timeout")
+    safer = "SET statement_timeout = '60s'; next to lock_timeout, sized for the slowest step."
+    keys = ("AlterTableStmt", "RenameStmt", "IndexStmt", "DropStmt", "TruncateStmt", "CreateTrigStmt")
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        if not stmt.extra.get("no_statement_timeout"):
+            return
+        yield cls.finding(
+            stmt,
+            "holds a table lock for a scan, rewrite or index build with lock_timeout but no "
+            "statement_timeout: nothing bounds how long the lock is held",
+            subject=stmt.table,
+        )
+
+
 class BackfillInTransaction(MigrationRule):
     """What: a data change (UPDATE, DELETE, INSERT ... SELECT, Django RunPython) runs in
     the same transaction as a schema change that locks an existing table.
@@ -1231,6 +1283,400 @@ class NoRollback(MigrationRule):
         else:
             message = str(node.get("reason") or "the migration has no rollback")
         yield cls.finding(stmt, message)
+
+
+# --------------------------------------------------------------------------- MIG21x more locking
+
+
+class ReindexNotConcurrently(MigrationRule):
+    """What: REINDEX without CONCURRENTLY.
+
+    Why: a plain REINDEX locks out writes to the table (and, for the index
+    being rebuilt, reads that would use it) for the whole rebuild, which
+    takes as long as building the index from scratch.
+
+    Fix: use ``REINDEX INDEX CONCURRENTLY`` (PostgreSQL 12+), outside a
+    transaction, or build a replacement index concurrently and drop the old
+    one.
+    """
+
+    code = "MIG211"
+    name = "migration.reindex-not-concurrently"
+    severity = Severity.ERROR
+    risk = 20
+    category = "locking"
+    anchors = ("squawk: require-concurrent-index-creation (REINDEX)", "strong_migrations: add_index")
+    safer = "REINDEX ... CONCURRENTLY outside a transaction (PostgreSQL 12+)."
+    keys = ("ReindexStmt",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        if n.is_concurrent_reindex(node) or stmt.table_is_new:
+            return
+        target = n.relname(node.get("relation")) or node.get("name") or "?"
+        yield cls.finding(
+            stmt, f"REINDEX of {target} without CONCURRENTLY blocks writes for the whole rebuild", subject=target
+        )
+
+
+class VacuumFull(MigrationRule):
+    """What: VACUUM FULL in a migration.
+
+    Why: VACUUM FULL rewrites the whole table into a new file while holding
+    an ACCESS EXCLUSIVE lock: no reads, no writes, for minutes or hours on a
+    large table, and it needs disk space for a second copy.
+
+    Fix: let autovacuum do its work; to reclaim space online use pg_repack or
+    pg_squeeze, run by an operator outside the migration.
+    """
+
+    code = "MIG212"
+    name = "migration.vacuum-full"
+    severity = Severity.ERROR
+    risk = 25
+    category = "locking"
+    anchors = ("squawk: ban-vacuum-full (none; see pg_repack)", "strong_migrations: none (operator task)")
+    safer = "Use pg_repack / pg_squeeze outside the migration, or rely on autovacuum."
+    keys = ("VacuumStmt",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        options = {(opt.get("DefElem") or {}).get("defname") for opt in node.get("options") or ()}
+        if "full" not in options or not node.get("is_vacuumcmd", True):
+            return
+        tables = [n.relname((rel.get("VacuumRelation") or {}).get("relation")) or "?" for rel in node.get("rels") or ()]
+        names = ", ".join(tables) or "every table"
+        yield cls.finding(stmt, f"VACUUM FULL of {names} rewrites it under an ACCESS EXCLUSIVE lock", subject=names)
+
+
+class Cluster(MigrationRule):
+    """What: CLUSTER in a migration.
+
+    Why: CLUSTER rewrites the table in index order while holding an ACCESS
+    EXCLUSIVE lock, blocking all reads and writes until it finishes; the
+    order is not maintained afterwards anyway.
+
+    Fix: run pg_repack with ``--order-by`` outside the migration, or drop the
+    step; use a BRIN or covering index if the goal is locality.
+    """
+
+    code = "MIG213"
+    name = "migration.cluster"
+    severity = Severity.ERROR
+    risk = 25
+    category = "locking"
+    anchors = ("squawk: none (CLUSTER takes ACCESS EXCLUSIVE)", "pg_repack: --order-by")
+    safer = "pg_repack --order-by outside the migration."
+    keys = ("ClusterStmt",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        table = n.relname(node.get("relation"))
+        if table is not None and table in stmt.new_tables:
+            return
+        name = table or "every clustered table"
+        yield cls.finding(stmt, f"CLUSTER of {name} rewrites it under an ACCESS EXCLUSIVE lock", subject=table)
+
+
+# --------------------------------------------------------------------------- MIG5xx compatibility
+
+
+class DropView(MigrationRule):
+    """What: a migration drops a view or materialized view.
+
+    Why: code and reports that still select from the view fail as soon as
+    the migration commits; for a materialized view the computed data is gone
+    until it is rebuilt.
+
+    Fix: stop using the view first, then drop it in a later release. A view
+    dropped and re-created in the same file (to change its definition) is
+    not reported; prefer ``CREATE OR REPLACE VIEW`` where the columns allow.
+    """
+
+    code = "MIG501"
+    name = "migration.drop-view"
+    severity = Severity.ERROR
+    risk = 15
+    category = "compatibility"
+    anchors = ("squawk: ban-drop-view (none; see ban-drop-table)", "atlas: DS102 (drop view)")
+    safer = "Remove every reader of the view first, then drop it in a later release (or CREATE OR REPLACE VIEW)."
+    keys = ("DropStmt",)
+    recreated_kind: ClassVar[str] = "view"
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        kind = node.get("removeType")
+        if kind not in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
+            return
+        label = "materialized view" if kind == "OBJECT_MATVIEW" else "view"
+        for name in n.drop_object_names(node):
+            yield cls.finding(stmt, f"drops {label} {name}: code that reads it breaks", subject=name)
+
+
+_RENAMED_KINDS = {
+    "OBJECT_VIEW": "view",
+    "OBJECT_MATVIEW": "materialized view",
+    "OBJECT_FUNCTION": "function",
+    "OBJECT_PROCEDURE": "procedure",
+    "OBJECT_ROUTINE": "routine",
+    "OBJECT_TYPE": "type",
+    "OBJECT_DOMAIN": "domain",
+    "OBJECT_SCHEMA": "schema",
+    "OBJECT_SEQUENCE": "sequence",
+    "OBJECT_FOREIGN_TABLE": "foreign table",
+    "OBJECT_ATTRIBUTE": "type attribute",
+}
+
+
+class RenameObject(MigrationRule):
+    """What: a migration renames a view, function, type, schema or sequence.
+
+    Why: like a table rename, the change is instant in the database but every
+    deployed caller still uses the old name (a view in a query, a function in
+    a call, a type in a cast, a sequence in ``nextval('name')``) and fails
+    until it is redeployed. Index, constraint and trigger renames are not
+    reported: application code rarely names them.
+
+    Fix: create the object under the new name next to the old one (a view or
+    wrapper function can forward to it), move callers over, then drop the old
+    name in a later release.
+    """
+
+    code = "MIG502"
+    name = "migration.rename-object"
+    severity = Severity.ERROR
+    risk = 15
+    category = "compatibility"
+    anchors = ("squawk: renaming-table (other objects)", "strong_migrations: rename_table")
+    safer = "Create the new name alongside the old one, move callers over, then drop the old name."
+    keys = ("RenameStmt",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        rename_type = node.get("renameType", "")
+        label = _RENAMED_KINDS.get(rename_type)
+        if rename_type == "OBJECT_TABLE" and stmt.table and stmt.table.endswith("_seq"):
+            label = "sequence"
+        if label is None:
+            return
+        old = stmt.table or _object_name(node) or node.get("subname") or "?"
+        if old in stmt.new_tables:
+            return
+        yield cls.finding(
+            stmt, f"renames {label} {old} to {node.get('newname')}: callers using the old name break", subject=old
+        )
+
+
+def _object_name(node: Node) -> str | None:
+    obj = node.get("object") or {}
+    if "ObjectWithArgs" in obj:
+        names = n.string_list(obj["ObjectWithArgs"].get("objname"))
+    elif "List" in obj:
+        names = n.string_list(obj["List"].get("items"))
+    elif "String" in obj:
+        names = [obj["String"].get("sval", "")]
+    elif "TypeName" in obj:
+        names = n.string_list(obj["TypeName"].get("names"))
+    else:
+        names = []
+    return names[-1] if names else None
+
+
+class DropConstraint(MigrationRule):
+    """What: a migration drops a constraint from an existing table.
+
+    Why: the guarantee it gave (uniqueness, a valid reference, a CHECK) is
+    gone for every row written from now on, and a unique or primary key
+    constraint takes its index with it, which queries may rely on. It is
+    easy to lose one by accident when a framework regenerates constraints.
+
+    Fix: make sure the drop is intended (and, for a replacement, that the
+    new constraint exists first); suppress with a reason.
+    """
+
+    code = "MIG503"
+    name = "migration.drop-constraint"
+    severity = Severity.WARNING
+    blocking = False
+    risk = 5
+    category = "compatibility"
+    anchors = ("squawk: none (drop constraint)", "atlas: MF102 (drop constraint)")
+    safer = "Add the replacement constraint first; drop the old one only when nothing relies on it."
+    keys = ("AT_DropConstraint",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        if stmt.table_is_new:
+            return
+        name = node.get("name") or "?"
+        yield cls.finding(
+            stmt, f"drops constraint {name} on {stmt.table}: its guarantee no longer holds for new rows", subject=name
+        )
+
+
+class DropFunction(MigrationRule):
+    """What: a migration drops a function or procedure.
+
+    Why: triggers, defaults, views and application code that call it fail at
+    their next call; the failure shows up far from the migration.
+
+    Fix: remove every caller first, then drop the function in a later
+    release. A function dropped and re-created in the same file (to change
+    its signature) is not reported.
+    """
+
+    code = "MIG504"
+    name = "migration.drop-function"
+    severity = Severity.ERROR
+    risk = 15
+    category = "compatibility"
+    anchors = ("squawk: none (drop function)", "atlas: DS (drop function)")
+    safer = "Remove every caller first, then drop the function in a later release."
+    keys = ("DropStmt",)
+    recreated_kind: ClassVar[str] = "function"
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        kind = node.get("removeType")
+        if kind not in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"):
+            return
+        label = str(kind).removeprefix("OBJECT_").lower()
+        for name in n.drop_object_names(node):
+            yield cls.finding(stmt, f"drops {label} {name}: every caller fails at its next call", subject=name)
+
+
+class DropNotNull(MigrationRule):
+    """What: DROP NOT NULL on a column of an existing table.
+
+    Why: the column starts accepting NULL at once; code that is still
+    deployed (and reports, exports, other services) assumes it never is
+    NULL and breaks on the first such row. It cannot be undone without
+    cleaning those rows up first.
+
+    Fix: deploy code that handles NULL everywhere the column is read, then
+    drop the constraint; suppress with a reason once that is done.
+    """
+
+    code = "MIG505"
+    name = "migration.drop-not-null"
+    severity = Severity.WARNING
+    blocking = False
+    risk = 3
+    category = "compatibility"
+    anchors = ("squawk: none (drop not null)", "strong_migrations: change_column_null (reverse)")
+    safer = "Ship code that handles NULL in this column before dropping NOT NULL."
+    keys = ("AT_DropNotNull",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        if stmt.table_is_new:
+            return
+        column = _col(stmt.table, node.get("name"))
+        yield cls.finding(stmt, f"drops NOT NULL on {column}: readers that assume a value break", subject=column)
+
+
+class DropDefault(MigrationRule):
+    """What: DROP DEFAULT on a column of an existing table.
+
+    Why: inserts that omit the column (older application versions, other
+    services, scripts) start writing NULL, or fail on a NOT NULL column,
+    as soon as the migration commits.
+
+    Fix: make every writer set the column explicitly first, then drop the
+    default in a later release.
+    """
+
+    code = "MIG506"
+    name = "migration.drop-default"
+    severity = Severity.WARNING
+    blocking = False
+    risk = 3
+    category = "compatibility"
+    anchors = ("squawk: none (drop default)", "strong_migrations: change_column_default")
+    safer = "Make every writer set the column explicitly, then drop the default in a later release."
+    keys = ("AT_ColumnDefault",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        if stmt.table_is_new or node.get("def") is not None:
+            return
+        column = _col(stmt.table, node.get("name"))
+        yield cls.finding(stmt, f"drops the default of {column}: inserts that omit it change behaviour", subject=column)
+
+
+class DropType(MigrationRule):
+    """What: a migration drops a type or domain.
+
+    Why: columns, functions and casts that use it must go first (the drop
+    fails otherwise, or with CASCADE silently takes them along), and code
+    that casts to the type breaks.
+
+    Fix: move every column and function off the type first, then drop it in
+    a later release. A type dropped and re-created in the same file is not
+    reported.
+    """
+
+    code = "MIG507"
+    name = "migration.drop-type"
+    severity = Severity.ERROR
+    risk = 15
+    category = "compatibility"
+    anchors = ("squawk: none (drop type)", "atlas: DS (drop type)")
+    safer = "Move columns and functions off the type, then drop it in a later release."
+    keys = ("DropStmt",)
+    recreated_kind: ClassVar[str] = "type"
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        kind = node.get("removeType")
+        if kind not in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            return
+        label = "domain" if kind == "OBJECT_DOMAIN" else "type"
+        for name in n.drop_object_names(node):
+            yield cls.finding(stmt, f"drops {label} {name}: columns and code using it break", subject=name)
+
+
+class EnumValueOrdering(MigrationRule):
+    """What: ``ALTER TYPE ... ADD VALUE ... BEFORE|AFTER``, or a renamed enum value.
+
+    Why: an enum's order is part of its meaning (``ORDER BY``, ``<``,
+    ranges): inserting a value in the middle changes the result of existing
+    comparisons, and a renamed value breaks every deployed caller that still
+    writes the old label.
+
+    Fix: append new values at the end (no BEFORE/AFTER) and order explicitly
+    in queries; to rename a label, add the new one, migrate rows and code,
+    and stop using the old one.
+    """
+
+    code = "MIG508"
+    name = "migration.enum-value-ordering"
+    severity = Severity.WARNING
+    blocking = False
+    risk = 3
+    category = "compatibility"
+    anchors = ("squawk: none (enum ordering)", "strong_migrations: none")
+    safer = "ALTER TYPE ... ADD VALUE 'x' (at the end); order explicitly in queries."
+    keys = ("AlterEnumStmt",)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        names = n.string_list(node.get("typeName"))
+        enum = names[-1] if names else "?"
+        if node.get("oldVal"):
+            yield cls.finding(
+                stmt,
+                f"renames value {node['oldVal']!r} of enum {enum}: callers writing the old label break",
+                subject=enum,
+            )
+        elif node.get("newValNeighbor"):
+            where = "after" if node.get("newValIsAfter") else "before"
+            yield cls.finding(
+                stmt,
+                f"adds value {node.get('newVal')!r} {where} {node['newValNeighbor']!r} in enum {enum}: the order "
+                "of existing values changes for comparisons and ORDER BY",
+                subject=enum,
+            )
 
 
 # --------------------------------------------------------------------------- MIG9xx analysis
@@ -1340,9 +1786,21 @@ RULES: tuple[type[MigrationRule], ...] = (
     PreferText,
     PreferTimestamptz,
     NonIdempotent,
+    ReindexNotConcurrently,
+    VacuumFull,
+    Cluster,
     LockTimeoutMissing,
     BackfillInTransaction,
     NoRollback,
+    StatementTimeoutMissing,
+    DropView,
+    RenameObject,
+    DropConstraint,
+    DropFunction,
+    DropNotNull,
+    DropDefault,
+    DropType,
+    EnumValueOrdering,
     ParseError,
     BadSuppression,
     UnreadableFile,
