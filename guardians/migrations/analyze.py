@@ -12,13 +12,14 @@ import ast
 import gc
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from guardians.migrations.engine import Analysis, build_statements, run_rules
+from guardians.migrations.layouts import is_rollback_file, needs_no_rollback, rollback_candidates, rollback_hint
 from guardians.migrations.sql import SplitError, iter_sql, parse_sql
 from guardians.migrations.statement import (
     FILE_ERROR,
@@ -162,38 +163,6 @@ def detect_kind(text: str, display_path: str) -> str | None:
     return None
 
 
-def is_rollback_file(path: PurePath) -> bool:
-    """Rollback scripts by naming convention (they are not migrations themselves)."""
-    name = path.name.lower()
-    if not name.endswith(".sql"):
-        return False
-    return name.endswith((".down.sql", "_down.sql", ".rollback.sql", ".undo.sql")) or path.parent.name.lower() == "down"
-
-
-def rollback_candidates(path: PurePath) -> list[PurePath]:
-    """Files whose existence means ``path`` (a .sql migration) can be rolled back.
-
-    ``X.sql`` -> ``X.down.sql``, ``X_down.sql``, ``X.rollback.sql``, ``down/X.sql``;
-    ``X.up.sql`` -> ``X.down.sql`` as well (golang-migrate style).
-    """
-    name = path.name
-    stem = name[:-4] if name.lower().endswith(".sql") else name
-    bases = [stem]
-    if stem.lower().endswith(".up") or stem.lower().endswith("_up"):
-        bases.append(stem[:-3])
-    out: list[PurePath] = []
-    for base in bases:
-        out.extend(
-            [
-                path.with_name(f"{base}.down.sql"),
-                path.with_name(f"{base}_down.sql"),
-                path.with_name(f"{base}.rollback.sql"),
-            ]
-        )
-    out.append(path.parent / "down" / name)
-    return out
-
-
 def _sql_sections(text: str) -> tuple[str, bool, bool]:
     """Handle goose / dbmate files: (text with the down section blanked, has down, transactional)."""
     if "+goose" not in text and "migrate:" not in text:
@@ -302,11 +271,7 @@ def _analyze_text(
         raws = [
             RawStatement(
                 MIGRATION_FILE,
-                {
-                    "reversible": reversible,
-                    "reason": "no rollback: no X.down.sql, X_down.sql, X.rollback.sql or down/X.sql next "
-                    "to this file and no down section in it",
-                },
+                {"reversible": reversible, "reason": f"no rollback: {rollback_hint()}"},
                 first[0] if first else _first_line(body),
                 first[1] if first else 1,
                 1,
@@ -428,12 +393,13 @@ def read_migration(path: Path, max_bytes: int) -> tuple[str | None, str, int]:
         return None, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
 
 
-def discover(paths: Sequence[Path]) -> list[Path]:
+def discover(paths: Sequence[Path], layout: str = "auto") -> list[Path]:
     """Expand directories into migration files (*.sql, Alembic/Django *.py), sorted.
 
-    Rollback scripts (see :func:`is_rollback_file`) and ``__init__.py`` are
-    skipped; symlinked directories are not followed. Files given explicitly are
-    always kept.
+    Rollback and verification scripts (see :func:`is_rollback_file`) and
+    ``__init__.py`` are skipped; symlinked directories are not followed. Files
+    given explicitly are kept, except Python files that are neither an Alembic
+    revision nor a Django migration (helpers next to the migrations).
     """
     out: list[Path] = []
     for path in paths:
@@ -443,18 +409,18 @@ def discover(paths: Sequence[Path]) -> list[Path]:
                 dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
                 for name in filenames:
                     candidate = Path(dirpath) / name
-                    if _is_candidate(candidate):
+                    if _is_candidate(candidate, layout):
                         found.append(candidate)
             out.extend(sorted(found))
-        else:
+        elif path.suffix.lower() != ".py" or path.is_symlink() or _is_candidate(path, layout):
             out.append(path)
     return out
 
 
-def _is_candidate(path: Path) -> bool:
+def _is_candidate(path: Path, layout: str = "auto") -> bool:
     name = path.name
     if name.endswith(".sql"):
-        return not is_rollback_file(path)
+        return not is_rollback_file(path, layout)
     if not name.endswith(".py") or name == "__init__.py":
         return False
     if path.is_symlink():
@@ -473,13 +439,22 @@ def analyze_paths(
     display_root: Path | None = None,
     suppressions: Mapping[str, str] = _NO_SUPPRESSIONS,
     max_bytes: int = 5_000_000,
+    layout: str = "auto",
+    include: Callable[[Path], bool] | None = None,
 ) -> MigrationReport:
-    """Read and analyse migration files (directories are expanded with :func:`discover`)."""
+    """Read and analyse migration files (directories are expanded with :func:`discover`).
+
+    ``include`` selects which discovered files are reported (``--since``,
+    ``exclude``); Django migrations that are not reported still provide the
+    state later ones are judged against.
+    """
     from guardians.migrations.history import DjangoHistory
 
     history = DjangoHistory(max_bytes)
     reports: list[FileReport] = []
-    for path in discover(paths):
+    for path in discover(paths, layout):
+        if include is not None and not include(path):
+            continue
         display = _display(path, display_root)
         text, error, line = read_migration(path, max_bytes)
         if text is None:
@@ -487,7 +462,11 @@ def analyze_paths(
             continue
         rollback: bool | None = None
         if path.suffix.lower() == ".sql":
-            rollback = is_rollback_file(path) or any(Path(c).is_file() for c in rollback_candidates(path))
+            rollback = (
+                is_rollback_file(path, layout)
+                or needs_no_rollback(path, layout)
+                or any(Path(c).is_file() for c in rollback_candidates(path, layout))
+            )
         state = history.state_before(path) if path.suffix == ".py" and _DJANGO_MARK.search(text) else None
         reports.append(
             analyze_text(text, display, has_rollback=rollback, suppressions=suppressions, django_state=state)

@@ -1,0 +1,101 @@
+"""Where migration tools keep their files, and which file rolls back which.
+
+Each layout says which SQL files are rollbacks or checks (never linted as
+forward migrations) and where the rollback of a forward migration lives:
+
+========================  ==============================  =================================
+layout                    forward migration               rollback
+========================  ==============================  =================================
+``plain``                 ``X.sql``                       ``X.down.sql``, ``X_down.sql``,
+                                                          ``X.rollback.sql``, ``X.undo.sql``,
+                                                          ``down/X.sql``
+``golang-migrate``        ``N_x.up.sql``                  ``N_x.down.sql``
+``diesel`` (Sourcegraph)  ``<dir>/up.sql``                ``<dir>/down.sql``
+``flyway``                ``V<ver>__x.sql`` (``R__x.sql``  ``U<ver>__x.sql`` (repeatable
+                          repeatable)                     files need none)
+``sqitch``                ``deploy/x.sql``                ``revert/x.sql`` (``verify/`` checks)
+``goose`` / ``dbmate``    one file                        its ``-- +goose Down`` /
+                                                          ``-- migrate:down`` section
+========================  ==============================  =================================
+
+Alembic and Django files carry their own rollback (``downgrade()``,
+``reverse_code``/``reverse_sql``). ``auto`` (the default) accepts every
+layout at once; a configured layout accepts only its own conventions.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+LAYOUTS = ("auto", "plain", "golang-migrate", "diesel", "flyway", "sqitch", "goose", "dbmate", "alembic", "django")
+
+_FLYWAY_VERSIONED = re.compile(r"^V([^_]+)__(.+\.sql)$", re.IGNORECASE)
+_FLYWAY_UNDO = re.compile(r"^U([^_]+)__(.+\.sql)$", re.IGNORECASE)
+_FLYWAY_REPEATABLE = re.compile(r"^R__.+\.sql$", re.IGNORECASE)
+_PLAIN_ROLLBACK_SUFFIXES = (".down.sql", "_down.sql", ".rollback.sql", ".undo.sql")
+
+
+def _uses(layout: str, *names: str) -> bool:
+    return layout == "auto" or layout in names
+
+
+def is_rollback_file(path: PurePath, layout: str = "auto") -> bool:
+    """Rollback (or verification) scripts: not forward migrations themselves."""
+    name = path.name.lower()
+    if not name.endswith(".sql"):
+        return False
+    parent = path.parent.name.lower()
+    if _uses(layout, "plain", "golang-migrate") and (name.endswith(_PLAIN_ROLLBACK_SUFFIXES) or parent == "down"):
+        return True
+    if _uses(layout, "diesel") and name == "down.sql":
+        return True
+    if _uses(layout, "flyway") and _FLYWAY_UNDO.match(path.name):
+        return True
+    return _uses(layout, "sqitch") and parent in ("revert", "verify")
+
+
+def needs_no_rollback(path: PurePath, layout: str = "auto") -> bool:
+    """Files whose tool re-applies them instead of rolling back (Flyway repeatable migrations)."""
+    return _uses(layout, "flyway") and bool(_FLYWAY_REPEATABLE.match(path.name))
+
+
+def rollback_candidates(path: PurePath, layout: str = "auto") -> list[PurePath]:
+    """Files whose existence means ``path`` (a .sql migration) can be rolled back."""
+    name = path.name
+    out: list[PurePath] = []
+    if _uses(layout, "diesel") and name.lower() == "up.sql":
+        out.append(path.with_name("down.sql"))
+    flyway = _FLYWAY_VERSIONED.match(name)
+    if flyway and _uses(layout, "flyway"):
+        out.append(path.with_name(f"U{flyway.group(1)}__{flyway.group(2)}"))
+    if _uses(layout, "sqitch") and path.parent.name.lower() == "deploy":
+        out.append(path.parent.parent / "revert" / name)
+    if _uses(layout, "plain", "golang-migrate"):
+        stem = name[:-4] if name.lower().endswith(".sql") else name
+        bases = [stem]
+        if stem.lower().endswith((".up", "_up")):
+            bases.append(stem[:-3])
+        for base in bases:
+            out.extend(path.with_name(f"{base}{suffix}") for suffix in _PLAIN_ROLLBACK_SUFFIXES)
+        out.append(path.parent / "down" / name)
+    return out
+
+
+def rollback_hint(layout: str = "auto") -> str:
+    """Where a rollback was looked for, for the MIG403 message."""
+    hints = {
+        "plain": "X.down.sql, X_down.sql, X.rollback.sql, X.undo.sql or down/X.sql",
+        "golang-migrate": "N_x.down.sql",
+        "diesel": "down.sql in the same folder",
+        "flyway": "U<version>__x.sql",
+        "sqitch": "revert/x.sql",
+        "goose": "a -- +goose Down section",
+        "dbmate": "a -- migrate:down section",
+    }
+    if layout in hints:
+        return hints[layout]
+    return (
+        "no X.down.sql / X_down.sql / X.rollback.sql / down/X.sql, down.sql (diesel), U<ver>__x.sql (Flyway) "
+        "or revert/x.sql (sqitch) next to this file and no goose/dbmate down section in it"
+    )
