@@ -177,7 +177,7 @@ def log_cmd(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github", "junit", "sarif"]),
+    type=click.Choice(["text", "json", "github", "junit", "sarif", "gitlab"]),
     default="text",
     show_default=True,
     help="Report format; github prints workflow annotations.",
@@ -240,19 +240,62 @@ def explain(code: str | None, all_: bool) -> None:
 
 @cli.command("lint-migrations")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", "sarif", "junit", "gitlab"]),
+    default="text",
+    show_default=True,
+    help="Report format: github annotations, SARIF for code scanning, JUnit XML, GitLab code quality.",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["info", "warning", "error", "critical"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 if an unsuppressed finding is at least this severe.",
+    default=None,
+    help="Exit 1 if an unsuppressed finding is at least this severe [default: error, or fail-on in the config].",
 )
-def lint_migrations_cmd(paths: tuple[Path, ...], fmt: str, fail_on: str) -> None:
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="guardians.toml or pyproject.toml to use [default: the first one found from the current directory up].",
+)
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option("--since", metavar="REF", default=None, help="Only migrations added or changed since this git ref.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Report only findings not recorded in FILE; a missing FILE is written with today's findings.",
+)
+@click.option("--update-baseline", is_flag=True, help="Rewrite the --baseline file with today's findings.")
+def lint_migrations_cmd(
+    paths: tuple[Path, ...],
+    fmt: str,
+    fail_on: str | None,
+    config: Path | None,
+    no_config: bool,
+    since: str | None,
+    baseline: Path | None,
+    update_baseline: bool,
+) -> None:
     """Check migration files or directories (SQL, Alembic, Django) with the MIG rules."""
     from guardians.commands.lint_migrations import lint_migrations
 
-    _exit(lint_migrations(list(paths), fmt=fmt, fail_on=fail_on, out=_stdout()))
+    _exit(
+        lint_migrations(
+            list(paths),
+            fmt=fmt,
+            fail_on=fail_on,
+            out=_stdout(),
+            config=config,
+            use_config=not no_config,
+            since=since,
+            baseline=baseline,
+            update_baseline=update_baseline,
+        )
+    )
 
 
 @cli.command()

@@ -26,7 +26,7 @@ from guardians.errors import UsageError
 from guardians.validate.plan import iter_reports, plan_paths, progress_bar
 from guardians.validate.result import Summary
 
-FORMATS = ("text", "json", "github", "junit", "sarif")
+FORMATS = ("text", "json", "github", "junit", "sarif", "gitlab")
 
 
 def validate_command(

@@ -2,7 +2,11 @@
 
 A reporter receives one :class:`EpicReport` at a time (``epic``) and the
 totals at the end (``finish``). ``text`` and ``github`` stream; ``json``,
-``junit`` and ``sarif`` are single documents written at the end.
+``junit``, ``sarif`` and ``gitlab`` are single documents written at the end.
+
+``guardians lint-migrations`` reuses the CI formats: it adapts its findings
+into :class:`Problem` objects (with an empty JSON path) and sets ``tool`` and
+``catalog`` (code -> title, fix) on the reporter.
 """
 
 from __future__ import annotations
@@ -42,10 +46,20 @@ def _checked(s: Summary) -> str:
     return text
 
 
+def _at(p: Problem) -> str:
+    """`` at $.path`` for problems inside a document; nothing for whole-file findings."""
+    return f" at {p.json_path}" if p.json_path else ""
+
+
 class Reporter:
+    #: Command named in headings and documents.
+    tool = "guardians validate"
+
     def __init__(self, out: IO[str], color: bool | None = None) -> None:
         self.out = out
         self.color = color
+        #: code -> (title, fix) for codes outside validate's own table (SARIF rule metadata).
+        self.catalog: dict[str, tuple[str, str]] = {}
 
     def epic(self, report: EpicReport) -> None:
         """Called once per epic, in order."""
@@ -145,15 +159,16 @@ class GithubReporter(Reporter):
                 props.append(f"line={p.line}")
                 if p.column is not None:
                     props.append(f"col={p.column}")
-            props.append(f"title={_gh_prop(f'{p.code} {p.title}')}")
-            message = f"{p.message} at {p.json_path}. Fix: {p.fix}"
+            title = self.catalog[p.code][0] if p.code in self.catalog else p.title
+            props.append(f"title={_gh_prop(f'{p.code} {title}')}")
+            message = f"{p.message}{_at(p)}. Fix: {p.fix}"
             level = "error" if p.severity == "error" else "warning"
             self.out.write(f"::{level} {','.join(props)}::{_gh_data(message)}\n")
 
     def finish(self, summary: Summary) -> None:
         status = "problems found" if summary.errors else "no problems"
         self.out.write(
-            f"guardians validate: {_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}; "
+            f"{self.tool}: {_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}; "
             f"checked {_checked(summary)}: {status}\n"
         )
 
@@ -187,7 +202,7 @@ class JunitReporter(Reporter):
         for name in names:
             body = "".join(
                 f"<failure type={_xml(p.code)} message={_xml(p.message)}>"
-                f"{_xml_text(f'{_position(p)} {p.json_path}: [{p.rule}] {p.message}. Fix: {p.fix}')}</failure>"
+                f"{_xml_text(f'{_position(p)}{_at(p)}: [{p.rule}] {p.message}. Fix: {p.fix}')}</failure>"
                 if p.severity == "error"
                 else f"<system-out>{_xml_text(f'warning {p.code} {_position(p)}: {p.message}. Fix: {p.fix}')}"
                 f"</system-out>"
@@ -203,8 +218,7 @@ class JunitReporter(Reporter):
         tests = summary.files
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.out.write(
-            f'<testsuites name="guardians validate" tests="{tests}" failures="{summary.files_with_problems}" '
-            f'errors="0">\n'
+            f'<testsuites name="{self.tool}" tests="{tests}" failures="{summary.files_with_problems}" errors="0">\n'
         )
         for suite in self.suites:
             self.out.write(suite + "\n")
@@ -231,18 +245,16 @@ class SarifReporter(Reporter):
                 physical["region"] = {"startLine": p.line}
                 if p.column is not None:
                     physical["region"]["startColumn"] = p.column
+            location: dict[str, Any] = {"physicalLocation": physical}
+            if p.json_path:
+                location["logicalLocations"] = [{"fullyQualifiedName": p.json_path, "kind": "member"}]
             self.results.append(
                 {
                     "ruleId": p.code,
                     "ruleIndex": self._rule(p.code),
                     "level": "error" if p.severity == "error" else "warning",
-                    "message": {"text": f"{p.message} at {p.json_path}. Fix: {p.fix}"},
-                    "locations": [
-                        {
-                            "physicalLocation": physical,
-                            "logicalLocations": [{"fullyQualifiedName": p.json_path, "kind": "member"}],
-                        }
-                    ],
+                    "message": {"text": f"{p.message}{_at(p)}. Fix: {p.fix}"},
+                    "locations": [location],
                     "properties": {"keyword": p.rule, "jsonPath": p.json_path, "fix": p.fix},
                 }
             )
@@ -252,7 +264,7 @@ class SarifReporter(Reporter):
 
         rules = []
         for code in self.rule_index:
-            title, fix = CODES.get(code, (code, ""))
+            title, fix = CODES.get(code) or self.catalog.get(code) or (code, "")
             rules.append(
                 {
                     "id": code,
@@ -285,12 +297,46 @@ class SarifReporter(Reporter):
         self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
+class GitlabReporter(Reporter):
+    """GitLab Code Quality: a JSON array of issues with a stable fingerprint each."""
+
+    def __init__(self, out: IO[str], color: bool | None = None) -> None:
+        super().__init__(out, color)
+        self.issues: list[dict[str, Any]] = []
+        self._seen: dict[str, int] = {}
+
+    def epic(self, report: EpicReport) -> None:
+        import hashlib
+
+        for p in report.problems:
+            # stable across runs and line shifts; a repeat of the same problem gets its own print
+            key = "\0".join((p.file, p.code, p.json_path, p.message))
+            count = self._seen[key] = self._seen.get(key, 0) + 1
+            digest = hashlib.sha256(f"{key}\0{count}".encode()).hexdigest()
+            self.issues.append(
+                {
+                    "type": "issue",
+                    "check_name": p.code,
+                    "description": f"{p.code} {p.message}{_at(p)}",
+                    "content": {"body": f"Fix: {p.fix}"},
+                    "categories": ["Bug Risk"],
+                    "severity": "major" if p.severity == "error" else "minor",
+                    "fingerprint": digest,
+                    "location": {"path": p.file, "lines": {"begin": p.line or 1}},
+                }
+            )
+
+    def finish(self, summary: Summary) -> None:
+        self.out.write(json.dumps(self.issues, indent=2, ensure_ascii=False) + "\n")
+
+
 REPORTERS: dict[str, type[Reporter]] = {
     "text": TextReporter,
     "json": JsonReporter,
     "github": GithubReporter,
     "junit": JunitReporter,
     "sarif": SarifReporter,
+    "gitlab": GitlabReporter,
 }
 
 
