@@ -43,7 +43,7 @@ def test_line_numbers_in_multi_statement_file() -> None:
     )
     report = analyze_text(text, "m.sql", has_rollback=True)
     drop = by_code(report, "MIG101")[0]
-    assert (drop.line, drop.column) == (6, 1)
+    assert (drop.line, drop.column) == (7, 5)  # the DROP COLUMN clause, not the statement start
     assert drop.statement == "ALTER TABLE users DROP COLUMN nickname"
     assert by_code(report, "MIG204")[0].line == 8
     rename = by_code(report, "MIG108")[0]

@@ -171,7 +171,7 @@ def test_sarif_is_valid_for_code_scanning(repo: Path) -> None:
 def test_github_junit_gitlab(repo: Path) -> None:
     _code, out, _ = run("--format", "github", "db")
     line = next(x for x in out.splitlines() if "MIG101" in x)
-    assert line.startswith("::error file=db/001_drop.sql,line=1,col=1,title=MIG101 migration.drop-column::")
+    assert line.startswith("::error file=db/001_drop.sql,line=1,col=19,title=MIG101 migration.drop-column::")
     assert out.splitlines()[-1].startswith("guardians lint-migrations:")
     _code, out, _ = run("--format", "junit", "db")
     root = ET.fromstring(out)

@@ -220,6 +220,7 @@ class _State:
             False,
             raw.anchor_line,
             self.tx_id if in_tx else -1,
+            raw.exact,
         )
         if kind in n.LOCKING_NODE_TYPES and n.takes_table_lock(kind, node, self.new_tables):
             if in_tx:

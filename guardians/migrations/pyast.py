@@ -201,6 +201,7 @@ def translate_sql_ops(
             raw.anchor_line = line
             raw.autocommit = autocommit
             raw.origin = origin
+            raw.exact = False
             out.append(raw)
     return out
 
@@ -282,4 +283,7 @@ def embedded_sql(
         for raw in out:
             raw.line = target.lineno
             raw.column = target.col_offset + 1
+    if not exact or dedented:
+        for raw in out:
+            raw.exact = False
     return out

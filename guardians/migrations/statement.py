@@ -9,6 +9,7 @@ node types whose names do not collide with PostgreSQL node names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,9 @@ class RawStatement:
     autocommit: bool = False
     #: Framework operation that produced it, e.g. ``op.drop_column``.
     origin: str | None = None
+    #: ``text`` is the statement's own source and ``line``/``column`` its first character
+    #: (False for SQL generated from a framework call, whose text is the Python call).
+    exact: bool = True
 
 
 @dataclass(slots=True)
@@ -87,8 +91,23 @@ class Statement:
     tx_locks_existing: bool = False
     anchor_line: int | None = None
     tx_id: int = -1
+    #: See :attr:`RawStatement.exact`: clauses can be located inside ``text``.
+    exact: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
     _short_text: str | None = field(default=None, repr=False, compare=False)
+
+    def locate(self, pattern: re.Pattern[str]) -> tuple[int, int]:
+        """Line and column of the first match of ``pattern`` in the statement (its start if none)."""
+        if not self.exact:
+            return self.line, self.column
+        m = pattern.search(self.text)
+        if m is None:
+            return self.line, self.column
+        start = m.start()
+        newlines = self.text.count("\n", 0, start)
+        if newlines == 0:
+            return self.line, self.column + start
+        return self.line + newlines, start - self.text.rfind("\n", 0, start)
 
     @property
     def table_is_new(self) -> bool:

@@ -16,7 +16,9 @@ code or remove a guarantee without losing data), MIG9xx analysis problems.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from guardians.migrations import nodes as n
@@ -59,7 +61,11 @@ class MigrationRule:
     recreated_kind: ClassVar[str] = ""
 
     @classmethod
-    def finding(cls, stmt: Statement, message: str, *, subject: str | None = None) -> Finding:
+    def finding(
+        cls, stmt: Statement, message: str, *, subject: str | None = None, at: re.Pattern[str] | None = None
+    ) -> Finding:
+        """A finding on ``stmt``; ``at`` (see :func:`clause`) points it at the risky clause."""
+        line, column = stmt.locate(at) if at is not None else (stmt.line, stmt.column)
         # positional (in Finding's field order): this runs for every finding
         return Finding(
             cls.code,
@@ -67,8 +73,8 @@ class MigrationRule:
             cls.severity,
             cls.blocking,
             stmt.file,
-            stmt.line,
-            stmt.column,
+            line,
+            column,
             None,  # json_path
             stmt.short_text or None,
             cls.safer_by_dialect.get(stmt.dialect, cls.safer),
@@ -80,6 +86,33 @@ class MigrationRule:
     @classmethod
     def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
         yield from ()
+
+
+def _ident(name: str) -> str:
+    quoted = '"' + name.replace('"', '""') + '"'
+    return rf"(?:{re.escape(quoted)}|{re.escape(name)}\b)"
+
+
+_CLAUSES = {
+    "drop-column": r"\bDROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?{}",
+    "type": r"\bALTER\s+(?:COLUMN\s+)?{}\s+(?:SET\s+DATA\s+)?TYPE\b",
+    "set-not-null": r"\bALTER\s+(?:COLUMN\s+)?{}\s+SET\s+NOT\s+NULL\b",
+    "drop-not-null": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+NOT\s+NULL\b",
+    "drop-default": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+DEFAULT\b",
+    "add-column": r"\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{}",
+    "constraint": r"\bCONSTRAINT\s+(?:IF\s+EXISTS\s+)?{}",
+    "rename-column": r"\bRENAME\s+(?:COLUMN\s+)?{}\s+TO\b",
+    "keyword": r"\b{}\b",
+}
+
+
+@lru_cache(maxsize=4096)
+def clause(kind: str, name: str | None) -> re.Pattern[str] | None:
+    """Pattern of the clause of kind ``kind`` about object ``name`` (for precise finding positions)."""
+    if not name:
+        return None
+    target = re.escape(name) if kind == "keyword" else _ident(name)
+    return re.compile(_CLAUSES[kind].format(target), re.IGNORECASE)
 
 
 def _col(table: str | None, column: str | None) -> str:
@@ -120,6 +153,7 @@ class DropColumn(MigrationRule):
             stmt,
             f"drops column {_col(stmt.table, column)}: its data is lost and running code that uses it breaks",
             subject=_col(stmt.table, column),
+            at=clause("drop-column", column),
         )
 
 
@@ -237,7 +271,9 @@ class DropCascade(MigrationRule):
             return
         if stmt.node_type == "AlterTableStmt" and stmt.table_is_new:
             return
-        yield cls.finding(stmt, "uses CASCADE: dependent objects not named here are removed too")
+        yield cls.finding(
+            stmt, "uses CASCADE: dependent objects not named here are removed too", at=clause("keyword", "CASCADE")
+        )
 
 
 class ColumnTypeChange(MigrationRule):
@@ -289,7 +325,7 @@ class ColumnTypeChange(MigrationRule):
                 f"changes the type of {_col(stmt.table, column)} to {new_type}: usually rewrites the table "
                 "under an ACCESS EXCLUSIVE lock and can break running code"
             )
-        yield cls.finding(stmt, message, subject=_col(stmt.table, column))
+        yield cls.finding(stmt, message, subject=_col(stmt.table, column), at=clause("type", column))
 
 
 class RenameColumn(MigrationRule):
@@ -321,6 +357,7 @@ class RenameColumn(MigrationRule):
             stmt,
             f"renames column {_col(stmt.table, old)} to {new}: deployed code using the old name breaks",
             subject=_col(stmt.table, old),
+            at=clause("rename-column", old),
         )
 
 
@@ -425,6 +462,7 @@ class SetNotNull(MigrationRule):
             stmt,
             f"SET NOT NULL on {_col(stmt.table, column)} scans the table under an ACCESS EXCLUSIVE lock",
             subject=_col(stmt.table, column),
+            at=clause("set-not-null", column),
         )
 
 
@@ -471,6 +509,7 @@ class AddColumnNotNullNoDefault(MigrationRule):
             stmt,
             f"adds NOT NULL column {_col(stmt.table, column)} without a default: fails on a non-empty table",
             subject=_col(stmt.table, column),
+            at=clause("add-column", column),
         )
 
 
@@ -573,6 +612,7 @@ class AddColumnVolatileDefault(MigrationRule):
             f"adds column {_col(stmt.table, column)} with {reason}: the whole table is rewritten "
             "under an ACCESS EXCLUSIVE lock",
             subject=_col(stmt.table, column),
+            at=clause("add-column", column),
         )
 
     @staticmethod
@@ -771,6 +811,7 @@ class ForeignKeyNotValid(MigrationRule):
                     f"adds column {_col(stmt.table, column)} referencing {target}: the foreign key is "
                     "validated immediately, locking both tables",
                     subject=_col(stmt.table, column),
+                    at=clause("add-column", column),
                 )
             return
         added = _added_constraint(stmt, node, "CONSTR_FOREIGN")
@@ -782,6 +823,7 @@ class ForeignKeyNotValid(MigrationRule):
             f"adds foreign key {name} on {stmt.table} without NOT VALID: validation locks "
             f"{stmt.table} and {n.relname(added.get('pktable'))} against writes",
             subject=stmt.table,
+            at=clause("constraint", added.get("conname")) or clause("keyword", "FOREIGN"),
         )
 
 
@@ -819,6 +861,7 @@ class CheckNotValid(MigrationRule):
             f"adds CHECK constraint {name} on {stmt.table} without NOT VALID: the table is scanned "
             "under an ACCESS EXCLUSIVE lock",
             subject=stmt.table,
+            at=clause("constraint", con.get("conname")) or clause("keyword", "CHECK"),
         )
 
 
@@ -859,6 +902,7 @@ class UniqueWithoutIndex(MigrationRule):
                     stmt,
                     f"adds UNIQUE column {_col(stmt.table, column)}: the index is built under an ACCESS EXCLUSIVE lock",
                     subject=_col(stmt.table, column),
+                    at=clause("add-column", column),
                 )
             return
         added = _added_constraint(stmt, node, "CONSTR_UNIQUE")
@@ -869,6 +913,7 @@ class UniqueWithoutIndex(MigrationRule):
             f"adds UNIQUE constraint {added.get('conname') or '(unnamed)'} on {stmt.table} without USING "
             "INDEX: the index is built under an ACCESS EXCLUSIVE lock",
             subject=stmt.table,
+            at=clause("constraint", added.get("conname")) or clause("keyword", "UNIQUE"),
         )
 
 
@@ -1510,7 +1555,10 @@ class DropConstraint(MigrationRule):
             return
         name = node.get("name") or "?"
         yield cls.finding(
-            stmt, f"drops constraint {name} on {stmt.table}: its guarantee no longer holds for new rows", subject=name
+            stmt,
+            f"drops constraint {name} on {stmt.table}: its guarantee no longer holds for new rows",
+            subject=name,
+            at=clause("constraint", name),
         )
 
 
@@ -1572,7 +1620,12 @@ class DropNotNull(MigrationRule):
         if stmt.table_is_new:
             return
         column = _col(stmt.table, node.get("name"))
-        yield cls.finding(stmt, f"drops NOT NULL on {column}: readers that assume a value break", subject=column)
+        yield cls.finding(
+            stmt,
+            f"drops NOT NULL on {column}: readers that assume a value break",
+            subject=column,
+            at=clause("drop-not-null", node.get("name")),
+        )
 
 
 class DropDefault(MigrationRule):
@@ -1601,7 +1654,12 @@ class DropDefault(MigrationRule):
         if stmt.table_is_new or node.get("def") is not None:
             return
         column = _col(stmt.table, node.get("name"))
-        yield cls.finding(stmt, f"drops the default of {column}: inserts that omit it change behaviour", subject=column)
+        yield cls.finding(
+            stmt,
+            f"drops the default of {column}: inserts that omit it change behaviour",
+            subject=column,
+            at=clause("drop-default", node.get("name")),
+        )
 
 
 class DropType(MigrationRule):

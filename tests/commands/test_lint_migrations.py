@@ -42,7 +42,7 @@ def test_cli_text_format_and_exit_one(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = result.output.splitlines()
     header = next(line for line in lines if " MIG101 " in line)
-    assert header.startswith(f"{path.as_posix()}:2:1: MIG101 [error] drops column t.c")
+    assert header.startswith(f"{path.as_posix()}:2:15: MIG101 [error] drops column t.c")
     i = lines.index(header)
     assert lines[i + 1].strip() == "ALTER TABLE t DROP COLUMN c"
     assert lines[i + 2].strip().startswith("fix: ")
