@@ -29,7 +29,13 @@ from guardians.migrations.statement import (
 )
 from guardians.migrations.suppress import Suppressed, apply_suppressions, parse_directives
 from guardians.rules.base import Finding, Severity
-from guardians.rules.migration import DESTRUCTIVE_CODES, UNSUPPRESSIBLE_CODES, ParseError, UnreadableFile
+from guardians.rules.migration import (
+    DESTRUCTIVE_CODES,
+    UNSUPPRESSIBLE_CODES,
+    ParseError,
+    UnreadableFile,
+    UnsupportedSyntax,
+)
 
 if TYPE_CHECKING:
     from guardians.migrations.django_state import ProjectState
@@ -51,7 +57,7 @@ __all__ = [
 
 KINDS = ("sql", "alembic", "django")
 _NO_SUPPRESSIONS: Mapping[str, str] = {}
-_ANALYSIS_FAILURE_CODES = frozenset({ParseError.code, UnreadableFile.code})
+_ANALYSIS_FAILURE_CODES = frozenset({ParseError.code, UnreadableFile.code, UnsupportedSyntax.code})
 _ALEMBIC_MARK = re.compile(r"^def\s+upgrade\s*\(", re.MULTILINE)
 _DJANGO_MARK = re.compile(r"^class\s+Migration\s*\(\s*(?:[\w.]*\.)?Migration\s*\)", re.MULTILINE)
 _GOOSE = re.compile(r"^\s*--\s*\+goose\s+(.*)$", re.IGNORECASE)

@@ -255,6 +255,9 @@ def _error(
         "position": position,
         "error_line": line + first_line - 1,
         "error_column": col,
+        # the words just before the error, to tell newer syntax from a typo (MIG903)
+        "before": src.slice(max(stmt_start, where - 40), where) if position > 0 else "",
+        "after": " ".join(src.slice(where, where + 40).split()[1:2]) if position > 0 else "",
     }
     return RawStatement(PARSE_ERROR, node, text, line + first_line - 1, col, anchor_line, False, origin)
 

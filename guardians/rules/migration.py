@@ -1763,7 +1763,69 @@ class ParseError(MigrationRule):
 
     @classmethod
     def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        if newer_syntax(node) is not None:
+            return  # MIG903
         yield cls.finding(stmt, f"cannot parse: {node.get('message', 'syntax error')}")
+
+
+#: Keywords of PostgreSQL 18 syntax that the parser's grammar (PostgreSQL 17) does not have.
+_NEWER_KEYWORDS = {
+    "VIRTUAL": "virtual generated columns",
+    "ENFORCED": "NOT ENFORCED constraints",
+    "INHERIT": "ALTER CONSTRAINT ... [NO] INHERIT",
+}
+_NEAR = re.compile(r'at or near "([^"]*)"')
+
+
+def newer_syntax(node: Node) -> str | None:
+    """The PostgreSQL 18 feature a parse error stopped at, or None for an ordinary syntax error."""
+    m = _NEAR.search(str(node.get("message", "")))
+    if m is None:
+        return None
+    token = m.group(1).upper()
+    if token in _NEWER_KEYWORDS:
+        return _NEWER_KEYWORDS[token]
+    if token == "WITHOUT" and str(node.get("after", "")).upper().startswith("OVERLAPS"):
+        return "WITHOUT OVERLAPS temporal keys"
+    words = str(node.get("before", "")).split()
+    if words and words[-1].upper() == "PERIOD":
+        return "PERIOD temporal foreign keys"
+    return None
+
+
+class UnsupportedSyntax(MigrationRule):
+    """What: a statement uses PostgreSQL syntax newer than the parser's grammar.
+
+    Why: the parser (libpg_query, PostgreSQL 17 grammar) stops at syntax
+    that PostgreSQL 18 added (virtual generated columns, NOT ENFORCED,
+    WITHOUT OVERLAPS, PERIOD foreign keys, ALTER CONSTRAINT ... INHERIT). The
+    statement is probably valid, but it was not checked: the guardian does
+    not approve what it has not read, and says so instead of calling it an
+    error in your SQL.
+
+    Fix: review the statement by hand, then suppress the finding with a
+    reason (``guardians: ignore MIG903 reviewed: PG18 virtual column``).
+    """
+
+    code = "MIG903"
+    name = "migration.unsupported-syntax"
+    severity = Severity.ERROR
+    risk = 30
+    category = "analysis"
+    anchors = ("squawk: syntax-error (newer grammar)", "libpg_query: PostgreSQL 17 grammar")
+    safer = "Review the statement by hand and suppress MIG903 with the reason."
+    keys = (PARSE_ERROR,)
+
+    @classmethod
+    def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:
+        feature = newer_syntax(node)
+        if feature is None:
+            return
+        yield cls.finding(
+            stmt,
+            f"uses {feature} (PostgreSQL 18), which the parser's PostgreSQL 17 grammar does not know: "
+            "the statement was not checked",
+        )
 
 
 class BadSuppression(MigrationRule):
@@ -1862,6 +1924,7 @@ RULES: tuple[type[MigrationRule], ...] = (
     ParseError,
     BadSuppression,
     UnreadableFile,
+    UnsupportedSyntax,
 )
 
 RULES_BY_CODE: dict[str, type[MigrationRule]] = {rule.code: rule for rule in RULES}
