@@ -97,6 +97,8 @@ class FieldDef:
     has_default: bool = False
     #: SQL of ``db_default``, if any.
     db_default: str | None = None
+    #: The column name was given with ``db_column`` (a RenameField does not rename it).
+    pinned: bool = False
 
 
 @dataclass(slots=True)
@@ -240,6 +242,7 @@ def field_def(name: str, node: ast.AST, state: ProjectState, app: str | None) ->
         db_constraint=call is None or flag(call, "db_constraint", default=True),
         has_default=has_default,
         db_default=_DB_FUNCS.get(last(db_default), "0") if db_default is not None else None,
+        pinned=isinstance(db_column, str),
     )
 
 
@@ -248,7 +251,7 @@ _DB_FUNCS = {"Now": "now()", "RandomUUID": "gen_random_uuid()", "Random": "rando
 
 def renamed(f: FieldDef, new_name: str, old_name: str) -> FieldDef:
     """``f`` after RenameField: the column follows the name unless ``db_column`` pinned it."""
-    if f.column is None:
+    if f.column is None or f.pinned:
         return f
     if f.column == old_name:
         return replace(f, column=new_name)

@@ -30,8 +30,8 @@ from pathlib import PurePath
 
 LAYOUTS = ("auto", "plain", "golang-migrate", "diesel", "flyway", "sqitch", "goose", "dbmate", "alembic", "django")
 
-_FLYWAY_VERSIONED = re.compile(r"^V([^_]+)__(.+\.sql)$", re.IGNORECASE)
-_FLYWAY_UNDO = re.compile(r"^U([^_]+)__(.+\.sql)$", re.IGNORECASE)
+_FLYWAY_VERSIONED = re.compile(r"^V(\d[^_]*(?:_\d[^_]*)*)__(.+\.sql)$", re.IGNORECASE)
+_FLYWAY_UNDO = re.compile(r"^U(\d[^_]*(?:_\d[^_]*)*)__(.+\.sql)$", re.IGNORECASE)
 _FLYWAY_REPEATABLE = re.compile(r"^R__.+\.sql$", re.IGNORECASE)
 _PLAIN_ROLLBACK_SUFFIXES = (".down.sql", "_down.sql", ".rollback.sql", ".undo.sql")
 

@@ -100,7 +100,7 @@ _CLAUSES = {
     "drop-not-null": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+NOT\s+NULL\b",
     "drop-default": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+DEFAULT\b",
     "add-column": r"\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{}",
-    "constraint": r"\bCONSTRAINT\s+(?:IF\s+EXISTS\s+)?{}",
+    "constraint": r"\b(?:(?:ADD|DROP)\s+)?CONSTRAINT\s+(?:IF\s+EXISTS\s+)?{}",
     "rename-column": r"\bRENAME\s+(?:COLUMN\s+)?{}\s+TO\b",
     "keyword": r"\b{}\b",
 }

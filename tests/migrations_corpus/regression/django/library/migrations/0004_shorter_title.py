@@ -1,0 +1,10 @@
+# ruff: noqa
+from django.db import migrations, models
+import django.db.models.deletion
+
+
+class Migration(migrations.Migration):
+    dependencies = [("library", "0003_longer_title")]
+    operations = [
+        migrations.AlterField(model_name="book", name="title", field=models.CharField(max_length=120)),
+    ]

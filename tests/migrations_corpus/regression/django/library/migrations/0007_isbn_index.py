@@ -1,0 +1,10 @@
+# ruff: noqa
+from django.db import migrations, models
+import django.db.models.deletion
+
+
+class Migration(migrations.Migration):
+    dependencies = [("library", "0006_summary_nullable_again")]
+    operations = [
+        migrations.AlterField(model_name="book", name="isbn", field=models.CharField(max_length=13, db_index=True)),
+    ]

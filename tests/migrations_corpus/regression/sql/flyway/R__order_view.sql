@@ -1,0 +1,1 @@
+CREATE OR REPLACE VIEW order_ids AS SELECT id FROM orders;

@@ -1,0 +1,3 @@
+SET lock_timeout = '5s';
+ALTER TABLE orders
+    ALTER COLUMN total TYPE numeric(14, 2);

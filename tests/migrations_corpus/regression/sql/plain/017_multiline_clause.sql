@@ -1,0 +1,5 @@
+SET lock_timeout = '5s';
+SET statement_timeout = '60s';
+ALTER TABLE orders
+    ADD COLUMN IF NOT EXISTS note2 text,
+    DROP COLUMN IF EXISTS legacy_flag;

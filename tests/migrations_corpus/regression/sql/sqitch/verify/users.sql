@@ -1,0 +1,1 @@
+SELECT id FROM app_users WHERE false;
