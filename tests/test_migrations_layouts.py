@@ -194,3 +194,22 @@ def test_action_runs_lint_migrations_and_writes_sarif(tmp_path: Path, args: str)
     env["COMMAND"] = "deploy"
     bad = subprocess.run(["bash", "-eo", "pipefail", "-c", _action_script()], cwd=work, env=env, capture_output=True)
     assert bad.returncode == 2
+
+
+# --------------------------------------------------------------------------- many files
+
+
+def test_many_sql_files_in_worker_processes_match_one_process(tmp_path: Path) -> None:
+    files = {}
+    for i in range(80):
+        body = [ADD, DROP, "CREATE INDEX users_x_idx ON users (x);\n", "SELECT 1;\n"][i % 4]
+        files[f"db/{i:03d}_step.sql"] = body
+        if i % 3 == 0:
+            files[f"db/{i:03d}_step.down.sql"] = "SELECT 1;\n"
+    root = write(tmp_path, files)
+    serial = analyze_paths([root], display_root=root, jobs=1)
+    parallel = analyze_paths([root], display_root=root, jobs=2)
+    assert [r.path for r in parallel.files] == [r.path for r in serial.files]
+    assert parallel.findings() == serial.findings()
+    assert (parallel.risk, parallel.destructive) == (serial.risk, serial.destructive)
+    assert len(serial.files) == 80 and {"MIG101", "MIG204", "MIG403"} <= {f.code for f in serial.findings()}

@@ -389,7 +389,15 @@ class _Visitor(ast.NodeVisitor):
             owner, method = func.value.id, func.attr
             if owner == "op" or owner in self.batch:
                 self._op(node, owner, method)
+                return  # its arguments (columns, types) hold no further operations
         self.generic_visit(node)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        # the common statement, ``op.x(...)``: straight to the call, no generic walk
+        if isinstance(node.value, ast.Call):
+            self.visit_Call(node.value)
+        else:
+            self.generic_visit(node)
 
     def _op(self, call: ast.Call, owner: str, method: str) -> None:
         origin = f"{owner}.{method}"

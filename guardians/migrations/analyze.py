@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -439,6 +440,42 @@ def _is_candidate(path: Path, layout: str = "auto") -> bool:
     return detect_kind(head, name) is not None
 
 
+#: From this many SQL files on, they are analysed by worker processes (one per core, at most 2).
+PARALLEL_MIN_FILES = 64
+
+
+def _analyze_sql_file(
+    job: tuple[Path, str], suppressions: Mapping[str, str], max_bytes: int, layout: str
+) -> FileReport:
+    path, display = job
+    text, error, line = read_migration(path, max_bytes)
+    if text is None:
+        return _file_error(display, f"{display} {error}", line)
+    rollback = (
+        is_rollback_file(path, layout)
+        or needs_no_rollback(path, layout)
+        or any(Path(c).is_file() for c in rollback_candidates(path, layout))
+    )
+    return analyze_text(text, display, "sql", has_rollback=rollback, suppressions=suppressions)
+
+
+def _sql_reports(
+    jobs: list[tuple[Path, str]], suppressions: Mapping[str, str], max_bytes: int, layout: str, workers: int
+) -> Iterator[FileReport]:
+    analyze = partial(_analyze_sql_file, suppressions=suppressions, max_bytes=max_bytes, layout=layout)
+    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        import guardians.rules.migration  # noqa: F401 - loaded before the fork, shared by the workers
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(analyze, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
+        return
+    for job in jobs:
+        yield analyze(job)
+
+
 def analyze_paths(
     paths: Sequence[Path],
     *,
@@ -447,36 +484,36 @@ def analyze_paths(
     max_bytes: int = 5_000_000,
     layout: str = "auto",
     include: Callable[[Path], bool] | None = None,
+    jobs: int | None = None,
 ) -> MigrationReport:
     """Read and analyse migration files (directories are expanded with :func:`discover`).
 
     ``include`` selects which discovered files are reported (``--since``,
     ``exclude``); Django migrations that are not reported still provide the
-    state later ones are judged against.
+    state later ones are judged against. Many SQL files are analysed by
+    ``jobs`` worker processes (default: the cores, at most 2); Python
+    migrations run in order in this process (Django state carries from file
+    to file). Reports keep file order.
     """
     from guardians.migrations.history import DjangoHistory
 
     history = DjangoHistory(max_bytes)
+    files = [p for p in discover(paths, layout) if include is None or include(p)]
+    sql_jobs = [(p, _display(p, display_root)) for p in files if p.suffix.lower() == ".sql"]
+    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    sql_reports = _sql_reports(sql_jobs, suppressions, max_bytes, layout, workers)
     reports: list[FileReport] = []
-    for path in discover(paths, layout):
-        if include is not None and not include(path):
+    for path in files:
+        if path.suffix.lower() == ".sql":
+            reports.append(next(sql_reports))
             continue
         display = _display(path, display_root)
         text, error, line = read_migration(path, max_bytes)
         if text is None:
             reports.append(_file_error(display, f"{display} {error}", line))
             continue
-        rollback: bool | None = None
-        if path.suffix.lower() == ".sql":
-            rollback = (
-                is_rollback_file(path, layout)
-                or needs_no_rollback(path, layout)
-                or any(Path(c).is_file() for c in rollback_candidates(path, layout))
-            )
         state = history.state_before(path) if path.suffix == ".py" and _DJANGO_MARK.search(text) else None
-        reports.append(
-            analyze_text(text, display, has_rollback=rollback, suppressions=suppressions, django_state=state)
-        )
+        reports.append(analyze_text(text, display, suppressions=suppressions, django_state=state))
     everything: list[Finding | Suppressed] = []
     for report in reports:
         everything.extend(report.findings)

@@ -9,7 +9,6 @@ node types whose names do not collide with PostgreSQL node names.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,18 +95,12 @@ class Statement:
     extra: dict[str, Any] = field(default_factory=dict)
     _short_text: str | None = field(default=None, repr=False, compare=False)
 
-    def locate(self, pattern: re.Pattern[str]) -> tuple[int, int]:
-        """Line and column of the first match of ``pattern`` in the statement (its start if none)."""
-        if not self.exact:
-            return self.line, self.column
-        m = pattern.search(self.text)
-        if m is None:
-            return self.line, self.column
-        start = m.start()
-        newlines = self.text.count("\n", 0, start)
+    def position(self, offset: int) -> tuple[int, int]:
+        """Line and column of character ``offset`` of ``text`` (for an exact statement)."""
+        newlines = self.text.count("\n", 0, offset)
         if newlines == 0:
-            return self.line, self.column + start
-        return self.line + newlines, start - self.text.rfind("\n", 0, start)
+            return self.line, self.column + offset
+        return self.line + newlines, offset - self.text.rfind("\n", 0, offset)
 
     @property
     def table_is_new(self) -> bool:

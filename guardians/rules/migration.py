@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 from typing import Any, ClassVar
 
 from guardians.migrations import nodes as n
@@ -62,10 +61,14 @@ class MigrationRule:
 
     @classmethod
     def finding(
-        cls, stmt: Statement, message: str, *, subject: str | None = None, at: re.Pattern[str] | None = None
+        cls, stmt: Statement, message: str, *, subject: str | None = None, at: tuple[str, str | None] | None = None
     ) -> Finding:
-        """A finding on ``stmt``; ``at`` (see :func:`clause`) points it at the risky clause."""
-        line, column = stmt.locate(at) if at is not None else (stmt.line, stmt.column)
+        """A finding on ``stmt``; ``at`` = (clause kind, identifier) points it at the risky clause."""
+        line, column = stmt.line, stmt.column
+        if at is not None and at[1] and stmt.exact:
+            offset = _clause_start(stmt.text, at[0], at[1])
+            if offset is not None:
+                line, column = stmt.position(offset)
         # positional (in Finding's field order): this runs for every finding
         return Finding(
             cls.code,
@@ -88,31 +91,40 @@ class MigrationRule:
         yield from ()
 
 
-def _ident(name: str) -> str:
-    quoted = '"' + name.replace('"', '""') + '"'
-    return rf"(?:{re.escape(quoted)}|{re.escape(name)}\b)"
-
-
+#: An identifier as written in SQL: quoted (case kept) or bare (folded to lower case).
+_ID = r'(?P<id>"(?:[^"]|"")*"|[^\s,;()"]+)'
 _CLAUSES = {
-    "drop-column": r"\bDROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?{}",
-    "type": r"\bALTER\s+(?:COLUMN\s+)?{}\s+(?:SET\s+DATA\s+)?TYPE\b",
-    "set-not-null": r"\bALTER\s+(?:COLUMN\s+)?{}\s+SET\s+NOT\s+NULL\b",
-    "drop-not-null": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+NOT\s+NULL\b",
-    "drop-default": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+DEFAULT\b",
-    "add-column": r"\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{}",
-    "constraint": r"\b(?:(?:ADD|DROP)\s+)?CONSTRAINT\s+(?:IF\s+EXISTS\s+)?{}",
-    "rename-column": r"\bRENAME\s+(?:COLUMN\s+)?{}\s+TO\b",
-    "keyword": r"\b{}\b",
+    kind: re.compile(pattern.format(_ID), re.IGNORECASE)
+    for kind, pattern in {
+        "drop-column": r"\bDROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?{}",
+        "type": r"\bALTER\s+(?:COLUMN\s+)?{}\s+(?:SET\s+DATA\s+)?TYPE\b",
+        "set-not-null": r"\bALTER\s+(?:COLUMN\s+)?{}\s+SET\s+NOT\s+NULL\b",
+        "drop-not-null": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+NOT\s+NULL\b",
+        "drop-default": r"\bALTER\s+(?:COLUMN\s+)?{}\s+DROP\s+DEFAULT\b",
+        "add-column": r"\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{}",
+        "constraint": r"\b(?:(?:ADD|DROP)\s+)?CONSTRAINT\s+(?:IF\s+EXISTS\s+)?{}",
+        "rename-column": r"\bRENAME\s+(?:COLUMN\s+)?{}\s+TO\b",
+        "keyword": r"\b{}\b",
+    }.items()
 }
 
 
-@lru_cache(maxsize=4096)
-def clause(kind: str, name: str | None) -> re.Pattern[str] | None:
-    """Pattern of the clause of kind ``kind`` about object ``name`` (for precise finding positions)."""
-    if not name:
-        return None
-    target = re.escape(name) if kind == "keyword" else _ident(name)
-    return re.compile(_CLAUSES[kind].format(target), re.IGNORECASE)
+def _clause_start(text: str, kind: str, name: str) -> int | None:
+    """Offset in ``text`` of the clause of kind ``kind`` about identifier ``name`` (parse-tree spelling)."""
+    for m in _CLAUSES[kind].finditer(text):
+        ident = m.group("id")
+        if kind == "keyword":
+            if ident.upper() == name:
+                return m.start()
+            continue
+        spelled = ident[1:-1].replace('""', '"') if ident.startswith('"') else ident.lower()
+        if spelled == name:
+            return m.start()
+    return None
+
+
+def _constraint_at(name: str | None, keyword: str) -> tuple[str, str]:
+    return ("constraint", name) if name else ("keyword", keyword)
 
 
 def _col(table: str | None, column: str | None) -> str:
@@ -153,7 +165,7 @@ class DropColumn(MigrationRule):
             stmt,
             f"drops column {_col(stmt.table, column)}: its data is lost and running code that uses it breaks",
             subject=_col(stmt.table, column),
-            at=clause("drop-column", column),
+            at=("drop-column", column),
         )
 
 
@@ -272,7 +284,7 @@ class DropCascade(MigrationRule):
         if stmt.node_type == "AlterTableStmt" and stmt.table_is_new:
             return
         yield cls.finding(
-            stmt, "uses CASCADE: dependent objects not named here are removed too", at=clause("keyword", "CASCADE")
+            stmt, "uses CASCADE: dependent objects not named here are removed too", at=("keyword", "CASCADE")
         )
 
 
@@ -325,7 +337,7 @@ class ColumnTypeChange(MigrationRule):
                 f"changes the type of {_col(stmt.table, column)} to {new_type}: usually rewrites the table "
                 "under an ACCESS EXCLUSIVE lock and can break running code"
             )
-        yield cls.finding(stmt, message, subject=_col(stmt.table, column), at=clause("type", column))
+        yield cls.finding(stmt, message, subject=_col(stmt.table, column), at=("type", column))
 
 
 class RenameColumn(MigrationRule):
@@ -357,7 +369,7 @@ class RenameColumn(MigrationRule):
             stmt,
             f"renames column {_col(stmt.table, old)} to {new}: deployed code using the old name breaks",
             subject=_col(stmt.table, old),
-            at=clause("rename-column", old),
+            at=("rename-column", old),
         )
 
 
@@ -462,7 +474,7 @@ class SetNotNull(MigrationRule):
             stmt,
             f"SET NOT NULL on {_col(stmt.table, column)} scans the table under an ACCESS EXCLUSIVE lock",
             subject=_col(stmt.table, column),
-            at=clause("set-not-null", column),
+            at=("set-not-null", column),
         )
 
 
@@ -509,7 +521,7 @@ class AddColumnNotNullNoDefault(MigrationRule):
             stmt,
             f"adds NOT NULL column {_col(stmt.table, column)} without a default: fails on a non-empty table",
             subject=_col(stmt.table, column),
-            at=clause("add-column", column),
+            at=("add-column", column),
         )
 
 
@@ -612,7 +624,7 @@ class AddColumnVolatileDefault(MigrationRule):
             f"adds column {_col(stmt.table, column)} with {reason}: the whole table is rewritten "
             "under an ACCESS EXCLUSIVE lock",
             subject=_col(stmt.table, column),
-            at=clause("add-column", column),
+            at=("add-column", column),
         )
 
     @staticmethod
@@ -811,7 +823,7 @@ class ForeignKeyNotValid(MigrationRule):
                     f"adds column {_col(stmt.table, column)} referencing {target}: the foreign key is "
                     "validated immediately, locking both tables",
                     subject=_col(stmt.table, column),
-                    at=clause("add-column", column),
+                    at=("add-column", column),
                 )
             return
         added = _added_constraint(stmt, node, "CONSTR_FOREIGN")
@@ -823,7 +835,7 @@ class ForeignKeyNotValid(MigrationRule):
             f"adds foreign key {name} on {stmt.table} without NOT VALID: validation locks "
             f"{stmt.table} and {n.relname(added.get('pktable'))} against writes",
             subject=stmt.table,
-            at=clause("constraint", added.get("conname")) or clause("keyword", "FOREIGN"),
+            at=_constraint_at(added.get("conname"), "FOREIGN"),
         )
 
 
@@ -861,7 +873,7 @@ class CheckNotValid(MigrationRule):
             f"adds CHECK constraint {name} on {stmt.table} without NOT VALID: the table is scanned "
             "under an ACCESS EXCLUSIVE lock",
             subject=stmt.table,
-            at=clause("constraint", con.get("conname")) or clause("keyword", "CHECK"),
+            at=_constraint_at(con.get("conname"), "CHECK"),
         )
 
 
@@ -902,7 +914,7 @@ class UniqueWithoutIndex(MigrationRule):
                     stmt,
                     f"adds UNIQUE column {_col(stmt.table, column)}: the index is built under an ACCESS EXCLUSIVE lock",
                     subject=_col(stmt.table, column),
-                    at=clause("add-column", column),
+                    at=("add-column", column),
                 )
             return
         added = _added_constraint(stmt, node, "CONSTR_UNIQUE")
@@ -913,7 +925,7 @@ class UniqueWithoutIndex(MigrationRule):
             f"adds UNIQUE constraint {added.get('conname') or '(unnamed)'} on {stmt.table} without USING "
             "INDEX: the index is built under an ACCESS EXCLUSIVE lock",
             subject=stmt.table,
-            at=clause("constraint", added.get("conname")) or clause("keyword", "UNIQUE"),
+            at=_constraint_at(added.get("conname"), "UNIQUE"),
         )
 
 
@@ -1558,7 +1570,7 @@ class DropConstraint(MigrationRule):
             stmt,
             f"drops constraint {name} on {stmt.table}: its guarantee no longer holds for new rows",
             subject=name,
-            at=clause("constraint", name),
+            at=("constraint", name),
         )
 
 
@@ -1624,7 +1636,7 @@ class DropNotNull(MigrationRule):
             stmt,
             f"drops NOT NULL on {column}: readers that assume a value break",
             subject=column,
-            at=clause("drop-not-null", node.get("name")),
+            at=("drop-not-null", node.get("name")),
         )
 
 
@@ -1658,7 +1670,7 @@ class DropDefault(MigrationRule):
             stmt,
             f"drops the default of {column}: inserts that omit it change behaviour",
             subject=column,
-            at=clause("drop-default", node.get("name")),
+            at=("drop-default", node.get("name")),
         )
 
 
