@@ -9,7 +9,17 @@ findings):
 * ``squawk --reporter json`` (the squawk-cli package in the same venv),
 * ``pgparse.parse`` alone, as the floor set by the parser.
 
-Peak memory of each child process comes from ``os.wait4`` (ru_maxrss).
+Peak memory and CPU time of each child process come from ``os.wait4``
+(ru_maxrss, ru_utime + ru_stime; CPU includes the worker processes the CLI
+waited for).
+
+``--mode files`` measures many small files instead: N SQL files of 5-20
+statements each, and reports the CPU each tool spends per file beyond its
+start-up (a run over N files minus a run over one), side by side with squawk,
+in json and text output, plus the wall time (where worker processes help).
+``--mode python`` measures the Django and Alembic front ends: a Django
+migration of N AddField operations and an Alembic revision of N operations
+(in-process and through the CLI), at N/10 and N to show the growth.
 
 The CLI runs with its bytecode cached (in a private ``PYTHONPYCACHEPREFIX``,
 filled by one unmeasured warm-up run), as after ``pip install``: otherwise
@@ -17,6 +27,8 @@ every run would also compile the package's sources, which an installed
 command never does (``--no-bytecode`` measures that case: no .pyc written).
 
 Usage: .venv/bin/python bench/bench_migrations.py [--statements 10000] [--repeat 7] [--no-bytecode]
+       .venv/bin/python bench/bench_migrations.py --mode files [--files 1000] [--repeat 5]
+       .venv/bin/python bench/bench_migrations.py --mode python [--operations 4000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -82,15 +94,22 @@ import os, subprocess, sys, time
 start = time.perf_counter()
 proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 _pid, status, usage = os.wait4(proc.pid, 0)
-print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+cpu = usage.ru_utime + usage.ru_stime
+print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_maxrss, cpu)
 """
+
+
+def run_child_cpu(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, float]:
+    """(wall seconds, exit status, peak RSS in KiB, CPU seconds) of one child process."""
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True, check=True, env=env)
+    seconds, status, rss, cpu = out.stdout.split()
+    return float(seconds), int(status), int(rss), float(cpu)
 
 
 def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(wall seconds, exit status, peak RSS in KiB) of one child process."""
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True, check=True, env=env)
-    seconds, status, rss = out.stdout.split()
-    return float(seconds), int(status), int(rss)
+    seconds, status, rss, _cpu = run_child_cpu(cmd, env)
+    return seconds, status, rss
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -102,14 +121,155 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def generate_files(directory: Path, count: int) -> int:
+    """``count`` SQL migrations of 5-20 statements each; returns the number of statements."""
+    rng = random.Random(20240302)
+    total = 0
+    directory.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        size = rng.randint(5, 20)
+        body = [_statement(n * 20 + i, rng) for i in range(size)]
+        (directory / f"{n:05d}_step.sql").write_text("\n".join(body) + "\n", encoding="utf-8")
+        if n % 2 == 0:
+            (directory / f"{n:05d}_step.down.sql").write_text("SELECT 1;\n", encoding="utf-8")
+        total += size
+    return total
+
+
+def _cli(fmt: str, *paths: Path) -> list[str]:
+    return [sys.executable, "-m", "guardians", "lint-migrations", "--no-config", "--format", fmt, *map(str, paths)]
+
+
+def files_mode(args: argparse.Namespace) -> int:
+    """Per-file CPU beyond start-up, guardians vs squawk, on many small files (and 10x that)."""
+    squawk = Path(sys.executable).parent / "squawk"
+    if not squawk.exists():
+        print("squawk not found next to the Python interpreter")
+        return 1
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        for count in (args.files, args.files * 10):
+            directory = Path(tmp) / f"m{count}"
+            statements = generate_files(directory, count)
+            one = sorted(directory.glob("*_step.sql"))[0]
+            many = sorted(p for p in directory.glob("*.sql") if not p.name.endswith(".down.sql"))
+            contenders = {
+                "guardians json": (_cli("json", one), _cli("json", directory)),
+                "guardians text": (_cli("text", one), _cli("text", directory)),
+                "squawk json": (
+                    [str(squawk), "--reporter", "json", str(one)],
+                    [str(squawk), "--reporter", "json", *map(str, many)],
+                ),
+                "squawk text": ([str(squawk), str(one)], [str(squawk), *map(str, many)]),
+            }
+            run_child(contenders["guardians json"][0], env)  # warm-up: writes the bytecode
+            measured: dict[str, dict[str, list[float]]] = {
+                k: {"cpu1": [], "cpuN": [], "wall1": [], "wallN": [], "rss": []} for k in contenders
+            }
+            for _ in range(args.repeat):
+                for name, (single, full) in contenders.items():  # interleaved: background load hits all alike
+                    wall1, _rc, _rss, cpu1 = run_child_cpu(single, env)
+                    wall_n, _rc, rss, cpu_n = run_child_cpu(full, env)
+                    m = measured[name]
+                    m["cpu1"].append(cpu1)
+                    m["cpuN"].append(cpu_n)
+                    m["wall1"].append(wall1)
+                    m["wallN"].append(wall_n)
+                    m["rss"].append(rss)
+            for name, m in measured.items():
+                cpu1, cpu_n = min(m["cpu1"]), min(m["cpuN"])
+                per_file_us = (cpu_n - cpu1) / (count - 1) * 1e6
+                rows.append(
+                    (count, statements, name, min(m["wall1"]), cpu1, min(m["wallN"]), cpu_n, per_file_us, max(m["rss"]))
+                )
+    print(
+        f"{args.files} and {args.files * 10} SQL files of 5-20 statements; "
+        f"best of {args.repeat}; {os.cpu_count()} cores"
+    )
+    print()
+    print(
+        "| files | tool | start-up wall (s) | start-up CPU (s) | all files wall (s) | all files CPU (s) "
+        "| CPU per file beyond start-up (µs) | peak RSS (MiB) |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for count, _statements, name, wall1, cpu1, wall_n, cpu_n, per_file_us, rss in rows:
+        print(
+            f"| {count:,} | {name} | {wall1:.3f} | {cpu1:.3f} | {wall_n:.3f} | {cpu_n:.3f} "
+            f"| {per_file_us:.0f} | {rss / 1024:.0f} |"
+        )
+    return 0
+
+
+def _django(count: int) -> str:
+    ops = "\n".join(
+        f"        migrations.AddField(model_name='book', name='f{i}', field=models.IntegerField(default=0)),"
+        for i in range(count)
+    )
+    head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    return f"{head}    operations = [\n{ops}\n    ]\n"
+
+
+def _alembic(count: int) -> str:
+    kinds = [
+        "    op.add_column('t{t}', sa.Column('c{i}', sa.Integer(), nullable=True))",
+        "    op.create_index('ix_{i}', 't{t}', ['c{i}'])",
+        "    op.alter_column('t{t}', 'c{i}', type_=sa.BigInteger(), existing_type=sa.Integer())",
+        "    op.drop_column('t{t}', 'old{i}')",
+        '    op.execute("UPDATE t{t} SET c{i} = 0 WHERE c{i} IS NULL")',
+    ]
+    body = "\n".join(kinds[i % len(kinds)].format(i=i, t=i % 7) for i in range(count))
+    return (
+        f"import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n{body}\n\n\ndef downgrade():\n    pass\n"
+    )
+
+
+def python_mode(args: argparse.Namespace) -> int:
+    """Django AddField x N and Alembic x N operations, in-process and through the CLI."""
+    from guardians.migrations.analyze import analyze_paths
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        for count in (args.operations // 10, args.operations):
+            django = Path(tmp) / f"d{count}" / "shop" / "migrations" / "0002_many.py"
+            django.parent.mkdir(parents=True)
+            django.write_text(_django(count), encoding="utf-8")
+            alembic = Path(tmp) / f"a{count}" / "versions" / "abc_many.py"
+            alembic.parent.mkdir(parents=True)
+            alembic.write_text(_alembic(count), encoding="utf-8")
+            for label, path in (("Django AddField", django), ("Alembic operations", alembic)):
+                engine = best(lambda p=path: analyze_paths([p]), args.repeat)
+                run_child(_cli("json", path), env)  # warm-up
+                cli = min(run_child(_cli("json", path), env)[0] for _ in range(args.repeat))
+                rows.append((label, count, engine, cli))
+    print(f"best of {args.repeat}")
+    print()
+    print("| file | operations | engine in-process (s) | CLI subprocess (s) |")
+    print("|---|---:|---:|---:|")
+    for label, count, engine, cli in rows:
+        print(f"| {label} | {count:,} | {engine:.3f} | {cli:.3f} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--mode", choices=("single", "files", "python"), default="single")
     parser.add_argument("--statements", type=int, default=10_000)
+    parser.add_argument("--files", type=int, default=1_000)
+    parser.add_argument("--operations", type=int, default=4_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
         "--no-bytecode", action="store_true", help="CLI compiles its sources at every start (no .pyc files)"
     )
     args = parser.parse_args(argv)
+    if args.mode == "files":
+        return files_mode(args)
+    if args.mode == "python":
+        return python_mode(args)
 
     import pgparse
 
@@ -126,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         findings = len(report.findings())
         assert statements == args.statements, statements
 
-        cli_cmd = [sys.executable, "-m", "guardians", "lint-migrations", "--format", "json", str(sql)]
+        cli_cmd = _cli("json", sql)
         cli_env = dict(os.environ)
         if args.no_bytecode:
             cli_env["PYTHONDONTWRITEBYTECODE"] = "1"

@@ -40,6 +40,7 @@ from guardians.rules.migration import (
 
 if TYPE_CHECKING:
     from guardians.migrations.django_state import ProjectState
+    from guardians.migrations.history import DjangoHistory
     from guardians.migrations.pyast import Translation
 
 __all__ = [
@@ -495,9 +496,7 @@ def analyze_paths(
     migrations run in order in this process (Django state carries from file
     to file). Reports keep file order.
     """
-    from guardians.migrations.history import DjangoHistory
-
-    history = DjangoHistory(max_bytes)
+    history: DjangoHistory | None = None  # created for the first Django migration (imports on demand)
     files = [p for p in discover(paths, layout) if include is None or include(p)]
     sql_jobs = [(p, _display(p, display_root)) for p in files if p.suffix.lower() == ".sql"]
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
@@ -512,7 +511,13 @@ def analyze_paths(
         if text is None:
             reports.append(_file_error(display, f"{display} {error}", line))
             continue
-        state = history.state_before(path) if path.suffix == ".py" and _DJANGO_MARK.search(text) else None
+        state = None
+        if path.suffix == ".py" and _DJANGO_MARK.search(text):
+            if history is None:
+                from guardians.migrations.history import DjangoHistory
+
+                history = DjangoHistory(max_bytes)
+            state = history.state_before(path)
         reports.append(analyze_text(text, display, suppressions=suppressions, django_state=state))
     everything: list[Finding | Suppressed] = []
     for report in reports:
