@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -441,6 +441,19 @@ def _is_candidate(path: Path, layout: str = "auto") -> bool:
     return detect_kind(head, name) is not None
 
 
+@lru_cache(maxsize=256)
+def _listing(directory: Path) -> frozenset[str]:
+    """Names in ``directory`` (empty if it cannot be listed): one listing instead of a stat per candidate."""
+    try:
+        return frozenset(os.listdir(directory))
+    except OSError:
+        return frozenset()
+
+
+def _is_file(path: Path) -> bool:
+    return path.name in _listing(path.parent) and path.is_file()
+
+
 #: From this many SQL files on, they are analysed by worker processes (one per core, at most 2).
 PARALLEL_MIN_FILES = 64
 
@@ -455,7 +468,7 @@ def _analyze_sql_file(
     rollback = (
         is_rollback_file(path, layout)
         or needs_no_rollback(path, layout)
-        or any(Path(c).is_file() for c in rollback_candidates(path, layout))
+        or any(_is_file(Path(c)) for c in rollback_candidates(path, layout))
     )
     return analyze_text(text, display, "sql", has_rollback=rollback, suppressions=suppressions)
 
@@ -496,6 +509,7 @@ def analyze_paths(
     migrations run in order in this process (Django state carries from file
     to file). Reports keep file order.
     """
+    _listing.cache_clear()  # directory listings are valid for one run
     history: DjangoHistory | None = None  # created for the first Django migration (imports on demand)
     files = [p for p in discover(paths, layout) if include is None or include(p)]
     sql_jobs = [(p, _display(p, display_root)) for p in files if p.suffix.lower() == ".sql"]
