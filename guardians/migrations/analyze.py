@@ -20,7 +20,14 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from guardians.migrations.engine import Analysis, build_statements, run_rules
-from guardians.migrations.layouts import is_rollback_file, needs_no_rollback, rollback_candidates, rollback_hint
+from guardians.migrations.layouts import (
+    is_rollback_file,
+    is_rollback_name,
+    needs_no_rollback,
+    rollback_candidates,
+    rollback_hint,
+    rollback_names,
+)
 from guardians.migrations.sql import SplitError, iter_sql, parse_sql
 from guardians.migrations.statement import (
     FILE_ERROR,
@@ -377,11 +384,12 @@ def _translate(
 
 
 def _display(path: Path, root: Path | None) -> str:
+    """``path`` relative to ``root`` when it is under it (string operations: this runs per file)."""
     if root is not None:
-        try:
-            return path.absolute().relative_to(root.absolute()).as_posix()
-        except ValueError:
-            pass
+        full = os.path.abspath(path)
+        prefix = os.path.join(os.path.abspath(root), "")
+        if full.startswith(prefix):
+            return full[len(prefix) :].replace(os.sep, "/")
     return path.as_posix()
 
 
@@ -415,10 +423,13 @@ def discover(paths: Sequence[Path], layout: str = "auto") -> list[Path]:
             found: list[Path] = []
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+                parent = os.path.basename(dirpath)
                 for name in filenames:
-                    candidate = Path(dirpath) / name
-                    if _is_candidate(candidate, layout):
-                        found.append(candidate)
+                    if name.endswith(".sql"):
+                        if not is_rollback_name(name, parent, layout):
+                            found.append(Path(dirpath, name))
+                    elif name.endswith(".py") and _is_candidate(Path(dirpath, name), layout):
+                        found.append(Path(dirpath, name))
             out.extend(sorted(found))
         elif path.suffix.lower() != ".py" or path.is_symlink() or _is_candidate(path, layout):
             out.append(path)
@@ -442,16 +453,23 @@ def _is_candidate(path: Path, layout: str = "auto") -> bool:
 
 
 @lru_cache(maxsize=256)
-def _listing(directory: Path) -> frozenset[str]:
+def _listing(directory: str) -> frozenset[str]:
     """Names in ``directory`` (empty if it cannot be listed): one listing instead of a stat per candidate."""
     try:
-        return frozenset(os.listdir(directory))
+        return frozenset(os.listdir(directory or "."))
     except OSError:
         return frozenset()
 
 
-def _is_file(path: Path) -> bool:
-    return path.name in _listing(path.parent) and path.is_file()
+def _has_rollback_file(path: Path, layout: str) -> bool:
+    """Whether a rollback file of ``path`` exists (strings, not path objects: this runs per file)."""
+    text = os.fspath(path)
+    directory, name = os.path.split(text)
+    for rel, candidate in rollback_names(name, os.path.basename(directory), layout):
+        where = os.path.normpath(os.path.join(directory, rel)) if rel else directory
+        if candidate in _listing(where) and os.path.isfile(os.path.join(where, candidate)):
+            return True
+    return False
 
 
 #: From this many SQL files on, they are analysed by worker processes (one per core, at most 2).
@@ -465,11 +483,7 @@ def _analyze_sql_file(
     text, error, line = read_migration(path, max_bytes)
     if text is None:
         return _file_error(display, f"{display} {error}", line)
-    rollback = (
-        is_rollback_file(path, layout)
-        or needs_no_rollback(path, layout)
-        or any(_is_file(Path(c)) for c in rollback_candidates(path, layout))
-    )
+    rollback = is_rollback_file(path, layout) or needs_no_rollback(path, layout) or _has_rollback_file(path, layout)
     return analyze_text(text, display, "sql", has_rollback=rollback, suppressions=suppressions)
 
 

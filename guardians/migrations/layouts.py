@@ -40,19 +40,24 @@ def _uses(layout: str, *names: str) -> bool:
     return layout == "auto" or layout in names
 
 
-def is_rollback_file(path: PurePath, layout: str = "auto") -> bool:
-    """Rollback (or verification) scripts: not forward migrations themselves."""
-    name = path.name.lower()
-    if not name.endswith(".sql"):
+def is_rollback_name(name: str, parent: str, layout: str = "auto") -> bool:
+    """:func:`is_rollback_file` on a file name and its directory's name (no path objects: runs per file)."""
+    lower = name.lower()
+    if not lower.endswith(".sql"):
         return False
-    parent = path.parent.name.lower()
-    if _uses(layout, "plain", "golang-migrate") and (name.endswith(_PLAIN_ROLLBACK_SUFFIXES) or parent == "down"):
+    parent = parent.lower()
+    if _uses(layout, "plain", "golang-migrate") and (lower.endswith(_PLAIN_ROLLBACK_SUFFIXES) or parent == "down"):
         return True
-    if _uses(layout, "diesel") and name == "down.sql":
+    if _uses(layout, "diesel") and lower == "down.sql":
         return True
-    if _uses(layout, "flyway") and _FLYWAY_UNDO.match(path.name):
+    if _uses(layout, "flyway") and _FLYWAY_UNDO.match(name):
         return True
     return _uses(layout, "sqitch") and parent in ("revert", "verify")
+
+
+def is_rollback_file(path: PurePath, layout: str = "auto") -> bool:
+    """Rollback (or verification) scripts: not forward migrations themselves."""
+    return is_rollback_name(path.name, path.parent.name, layout)
 
 
 def needs_no_rollback(path: PurePath, layout: str = "auto") -> bool:
@@ -60,25 +65,34 @@ def needs_no_rollback(path: PurePath, layout: str = "auto") -> bool:
     return _uses(layout, "flyway") and bool(_FLYWAY_REPEATABLE.match(path.name))
 
 
-def rollback_candidates(path: PurePath, layout: str = "auto") -> list[PurePath]:
-    """Files whose existence means ``path`` (a .sql migration) can be rolled back."""
-    name = path.name
-    out: list[PurePath] = []
+def rollback_names(name: str, parent: str, layout: str = "auto") -> list[tuple[str, str]]:
+    """(directory relative to the migration's, file name) of each file that would roll it back."""
+    out: list[tuple[str, str]] = []
     if _uses(layout, "diesel") and name.lower() == "up.sql":
-        out.append(path.with_name("down.sql"))
+        out.append(("", "down.sql"))
     flyway = _FLYWAY_VERSIONED.match(name)
     if flyway and _uses(layout, "flyway"):
-        out.append(path.with_name(f"U{flyway.group(1)}__{flyway.group(2)}"))
-    if _uses(layout, "sqitch") and path.parent.name.lower() == "deploy":
-        out.append(path.parent.parent / "revert" / name)
+        out.append(("", f"U{flyway.group(1)}__{flyway.group(2)}"))
+    if _uses(layout, "sqitch") and parent.lower() == "deploy":
+        out.append(("../revert", name))
     if _uses(layout, "plain", "golang-migrate"):
         stem = name[:-4] if name.lower().endswith(".sql") else name
         bases = [stem]
         if stem.lower().endswith((".up", "_up")):
             bases.append(stem[:-3])
-        for base in bases:
-            out.extend(path.with_name(f"{base}{suffix}") for suffix in _PLAIN_ROLLBACK_SUFFIXES)
-        out.append(path.parent / "down" / name)
+        out.extend(("", f"{base}{suffix}") for base in bases for suffix in _PLAIN_ROLLBACK_SUFFIXES)
+        out.append(("down", name))
+    return out
+
+
+def rollback_candidates(path: PurePath, layout: str = "auto") -> list[PurePath]:
+    """Files whose existence means ``path`` (a .sql migration) can be rolled back."""
+    out: list[PurePath] = []
+    for rel, name in rollback_names(path.name, path.parent.name, layout):
+        if rel == "../revert":
+            out.append(path.parent.parent / "revert" / name)
+        else:
+            out.append(path.parent / rel / name if rel else path.with_name(name))
     return out
 
 
