@@ -28,6 +28,7 @@ from guardians.migrations.layouts import (
     rollback_hint,
     rollback_names,
 )
+from guardians.migrations.reading import read_migration
 from guardians.migrations.sql import SplitError, iter_sql, parse_sql
 from guardians.migrations.statement import (
     FILE_ERROR,
@@ -391,22 +392,6 @@ def _display(path: Path, root: Path | None) -> str:
         if full.startswith(prefix):
             return full[len(prefix) :].replace(os.sep, "/")
     return path.as_posix()
-
-
-def read_migration(path: Path, max_bytes: int) -> tuple[str | None, str, int]:
-    """(text, error message, error line). Refuses symlinks and non-regular files."""
-    from guardians.errors import InputError
-    from guardians.store.loaders import read_bounded
-
-    try:
-        data = read_bounded(path, display=str(path), max_bytes=max_bytes)
-    except InputError as exc:
-        return None, exc.message, 1
-    try:
-        return data.decode("utf-8"), "", 0
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
 
 
 def discover(paths: Sequence[Path], layout: str = "auto") -> list[Path]:

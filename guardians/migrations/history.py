@@ -53,7 +53,7 @@ class DjangoHistory:
 
     def _apply(self, path: Path, state: ProjectState) -> None:
         from guardians.migrations import django
-        from guardians.migrations.analyze import read_migration
+        from guardians.migrations.reading import read_migration
 
         text, _error, _line = read_migration(path, self._max_bytes)
         if text is None or not _DJANGO_MARK.search(text):
