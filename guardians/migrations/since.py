@@ -16,7 +16,9 @@ _TIMEOUT = 60
 
 def _git(args: list[str], cwd: Path) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+        # no fsmonitor hook: a repository's own settings should run nothing here
+        command = ["git", "-c", "core.fsmonitor=false", *args]
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"--since needs git: {exc}") from exc
     if done.returncode != 0:
@@ -30,6 +32,8 @@ def changed_since(ref: str, cwd: Path) -> set[Path]:
         raise UsageError(f"--since: not a git ref: {ref!r}")
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
     _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
-    names = _git(["diff", "--name-only", "-z", "--diff-filter=ACMR", ref, "--"], top).split("\0")
+    names = _git(
+        ["diff", "--no-ext-diff", "--no-textconv", "--name-only", "-z", "--diff-filter=ACMR", ref, "--"], top
+    ).split("\0")
     names += _git(["ls-files", "--others", "--exclude-standard", "-z"], top).split("\0")
     return {(top / name).absolute() for name in names if name}
