@@ -12,6 +12,12 @@ import sys
 
 
 def main() -> int:
+    if sys.argv[1:] == ["hook", "claude-code"]:
+        # Runs before every file write of a coding agent: skip click (most of
+        # the start-up time) for this one exact invocation.
+        from guardians.commands.hook import claude_code_hook
+
+        return claude_code_hook(sys.stdin.buffer, sys.stderr)
     import click
 
     from guardians.cli import cli

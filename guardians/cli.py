@@ -61,7 +61,15 @@ def cli() -> None:
 @cli.command()
 @ROOT_OPTION
 @click.argument("epics", nargs=-1)
-def run(root: Path, epics: tuple[str, ...]) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: see docs/machine-contract.md.",
+)
+def run(root: Path, epics: tuple[str, ...], fmt: str) -> None:
     """Process every pending message until nothing is left.
 
     Runs the guardians in sequence over EPICS (e.g. epic_7), or over every
@@ -70,7 +78,7 @@ def run(root: Path, epics: tuple[str, ...]) -> None:
     """
     from guardians.commands.run import run_pipeline
 
-    _exit(run_pipeline(root, list(epics), out=_stdout()))
+    _exit(run_pipeline(root, list(epics), out=_stdout(), fmt=fmt))
 
 
 @cli.command()
@@ -93,7 +101,15 @@ def init(root: Path, epic: str) -> None:
     help="Recipient inbox: migration, deploy, backup, process, quality, tech-lead...",
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def send(root: Path, epic: str, to: str, file: Path) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: see docs/machine-contract.md.",
+)
+def send(root: Path, epic: str, to: str, file: Path, fmt: str) -> None:
     """Validate a message FILE and drop it atomically into EPIC's inbox.
 
     This is how agents should deliver messages: the file is schema-checked,
@@ -107,7 +123,7 @@ def send(root: Path, epic: str, to: str, file: Path) -> None:
     """
     from guardians.commands.send import send_message
 
-    _exit(send_message(root, epic, to, file, out=_stdout()))
+    _exit(send_message(root, epic, to, file, out=_stdout(), fmt=fmt))
 
 
 @cli.command()
@@ -203,11 +219,19 @@ def schema() -> None:
 
 
 @schema.command("list")
-def schema_list() -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: see docs/machine-contract.md.",
+)
+def schema_list(fmt: str) -> None:
     """List schema names with their $id."""
     from guardians.commands.schema import list_schemas
 
-    _exit(list_schemas(out=_stdout()))
+    _exit(list_schemas(out=_stdout(), fmt=fmt))
 
 
 @schema.command("show")
@@ -228,14 +252,41 @@ def schema_export(directory: Path) -> None:
     _exit(export_schemas(directory, out=_stdout()))
 
 
+@schema.command("example")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True)
+def schema_example_cmd(name: str, fmt: str) -> None:
+    """Print a complete document that is valid against schema NAME (a starting point)."""
+    from guardians.commands.schema_example import schema_example
+
+    _exit(schema_example(name, fmt, _stdout()))
+
+
+@schema.command("catalog")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def schema_catalog_cmd(directory: Path) -> None:
+    """Export the schemas and a SchemaStore catalog (DIRECTORY/catalog.json) for editors."""
+    from guardians.commands.schema_example import schema_catalog
+
+    _exit(schema_catalog(directory, _stdout()))
+
+
 @cli.command(short_help="Print a rule's What / Why / Fix (e.g. MIG101, DEP101).")
 @click.argument("code", required=False)
 @click.option("--all", "all_", is_flag=True, help="Print every rule (markdown).")
-def explain(code: str | None, all_: bool) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: see docs/machine-contract.md.",
+)
+def explain(code: str | None, all_: bool, fmt: str) -> None:
     """Print the documentation of a rule CODE (e.g. MIG101, DEP101)."""
     from guardians.commands.explain import explain_rule
 
-    _exit(explain_rule(code, all_rules=all_, out=_stdout()))
+    _exit(explain_rule(code, all_rules=all_, out=_stdout(), fmt=fmt))
 
 
 @cli.command("lint-migrations")
@@ -323,6 +374,61 @@ def report(root: Path, epic: str, html: Path) -> None:
     from guardians.commands.report import write_report
 
     _exit(write_report(root, epic, html, out=_stdout()))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.option("--list-tools", is_flag=True, help="Print the tools with their input and output schemas, and exit.")
+def mcp(root: Path, list_tools: bool) -> None:
+    """Serve the guardians to an agent over stdio (Model Context Protocol).
+
+    Tools: schema, check, write_artifact, send, run, init, status, log,
+    explain, lint_migration. Register it in Claude Code, Cursor or Codex as
+    described in docs/agents.md.
+    """
+    from guardians.commands.mcp import mcp_command
+
+    _exit(mcp_command(root, list_tools, _stdout(), sys.stderr))
+
+
+@cli.command()
+@click.argument("role", type=click.Choice(["quality", "developer", "architect", "tech-lead"]))
+def prompt(role: str) -> None:
+    """Print the prompt for an upstream agent: what to write, where, in which shape, with which tools."""
+    from guardians.commands.prompt import print_prompt
+
+    _exit(print_prompt(role, _stdout()))
+
+
+@cli.group()
+def hook() -> None:
+    """Write guards for coding agents (see docs/agents.md)."""
+
+
+@hook.command("claude-code")
+def hook_claude_code() -> None:
+    """PreToolUse hook for Write, Edit and MultiEdit: reads the event on stdin.
+
+    Exit 0 allows the write; exit 2 blocks it with the reasons on stderr:
+    files the guardians own, and artifacts or messages that would not validate.
+    """
+    from guardians.commands.hook import claude_code_hook
+
+    _exit(claude_code_hook(sys.stdin.buffer, sys.stderr))
+
+
+@cli.command("check-write")
+@click.argument("args", nargs=-1, required=True, metavar="PATH... | PATH -")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check_write_cmd(args: tuple[str, ...], fmt: str) -> None:
+    """May an agent write PATH? Guardian-owned files are refused; artifacts and messages must validate.
+
+    With `-` the new content of PATH is read from stdin; otherwise each PATH
+    is checked as it is on disk. Exit 0 allowed, 1 refused, 2 usage error.
+    """
+    from guardians.commands.check_write import check_write
+
+    _exit(check_write(list(args), fmt, sys.stdin.buffer, _stdout(), sys.stderr))
 
 
 def _stdout() -> IO[str]:

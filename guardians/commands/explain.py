@@ -9,10 +9,10 @@ from guardians.rules.base import rule_doc
 
 
 def all_rules() -> tuple[type[Any], ...]:
-    from guardians.rules import backup, common, deploy, migration, process
+    from guardians.rules import backup, common, deploy, migration, ownership, process
     from guardians.validate import codes
 
-    return common.RULES + migration.RULES + deploy.RULES + backup.RULES + process.RULES + codes.RULES
+    return common.RULES + ownership.RULES + migration.RULES + deploy.RULES + backup.RULES + process.RULES + codes.RULES
 
 
 def find_rule(code: str) -> type[Any] | None:
@@ -20,7 +20,18 @@ def find_rule(code: str) -> type[Any] | None:
     return next((r for r in all_rules() if r.code == code), None)
 
 
-def explain_rule(code: str | None, *, all_rules: bool = False, out: IO[str]) -> int:
+def explain_rule(code: str | None, *, all_rules: bool = False, out: IO[str], fmt: str = "text") -> int:
+    if fmt == "json" and (all_rules or code):
+        import json
+
+        found = find_rule(code or "")
+        rules = _rules() if all_rules else (found,) if found is not None else ()
+        if not rules:
+            out.write(json.dumps({"error": f"unknown rule code {code!r}"}) + "\n")
+            return EXIT_USAGE
+        for one in rules:
+            out.write(json.dumps(rule_json(one)) + "\n")
+        return 0
     if all_rules:
         out.write(rules_markdown())
         return 0
@@ -33,6 +44,18 @@ def explain_rule(code: str | None, *, all_rules: bool = False, out: IO[str]) -> 
         return EXIT_USAGE
     out.write(_text(rule))
     return 0
+
+
+def rule_json(rule: type[Any]) -> dict[str, Any]:
+    """One rule in ``guardians explain --format json`` (docs/machine-contract.md)."""
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": str(rule.severity),
+        "doc": rule_doc(rule),
+        "safer": getattr(rule, "safer", None),
+        "anchors": list(getattr(rule, "anchors", ())),
+    }
 
 
 def _rules() -> tuple[type[Any], ...]:

@@ -7,6 +7,7 @@ verifier (``validate`` uses it too).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import IO
@@ -30,7 +31,7 @@ def log_command(
 ) -> int:
     """``log verify [EPIC]`` verifies chains; anything else shows the timeline (table on a terminal, else JSON)."""
     if args and args[0] == "verify":
-        return verify_logs(root, args[1:], out=out)
+        return verify_logs(root, args[1:], out=out, fmt="json" if fmt == "json" else "text")
     if fmt is None:
         isatty = getattr(out, "isatty", None)
         fmt = "table" if isatty and isatty() else "json"
@@ -78,16 +79,24 @@ def _warn_if_broken(epics: list[Epic], out: IO[str]) -> None:
             )
 
 
-def verify_logs(root: Path, epic_ids: list[str], *, out: IO[str]) -> int:
+def verify_logs(root: Path, epic_ids: list[str], *, out: IO[str], fmt: str = "text") -> int:
     """Check seq and hash chain of each epic's log; exit 1 if one is broken."""
     epics = select_epics(root, epic_ids)
     if not epics:
-        out.write(f"no epics under {root / 'docs' / 'specs'}\n")
+        if fmt != "json":
+            out.write(f"no epics under {root / 'docs' / 'specs'}\n")
         return EXIT_OK
     status = EXIT_OK
     for epic in epics:
         result = verify_file(epic.log_path, epic.epic_id)
         rel = epic.rel(epic.log_path)
+        if fmt == "json":
+            # One object per epic (docs/machine-contract.md).
+            row = {"epic_id": epic.epic_id, "log": rel, "ok": result.ok, "entries": result.entries}
+            row.update(head=result.head, line=result.line, problem=result.problem)
+            out.write(json.dumps(row) + "\n")
+            status = status if result.ok else EXIT_PROBLEMS
+            continue
         if result.ok:
             out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
         else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from guardians.engine.commit import process_epic
 from guardians.engine.decision import Decision
@@ -17,13 +18,20 @@ POLL = 0.1
 
 
 def run_pipeline(
-    root: Path, epic_ids: list[str], out: IO[str], *, wait_for_writers: bool = True, err: IO[str] | None = None
+    root: Path,
+    epic_ids: list[str],
+    out: IO[str],
+    *,
+    wait_for_writers: bool = True,
+    err: IO[str] | None = None,
+    fmt: str = "text",
 ) -> int:
     """Exit 0 when everything pending was decided; 2 on usage errors or faults.
 
     Messages written directly into an inbox (not via ``guardians send``) may
     still be in progress; they are waited for until their mtime settles.
-    Decisions go to ``out``, errors to ``err`` (standard error by default).
+    Decisions go to ``out`` (a line each, or with ``fmt="json"`` a JSON
+    object each: docs/machine-contract.md), errors to ``err``.
     """
     err = err if err is not None else sys.stderr
     try:
@@ -32,11 +40,13 @@ def run_pipeline(
         err.write(f"error: {exc}\n")
         return exc.exit_code
     if not epics:
+        if fmt == "json":
+            return 0
         out.write(f"nothing to do: no epics under {root / 'docs' / 'specs'} (create one with `guardians init EPIC`)\n")
         return 0
 
     def show(decision: Decision) -> None:
-        out.write(decision.line() + "\n")
+        out.write((json.dumps(decision_json(decision)) if fmt == "json" else decision.line()) + "\n")
         out.flush()
 
     total = 0
@@ -57,6 +67,20 @@ def run_pipeline(
             break
         time.sleep(POLL)
         todo = waiting
-    if total == 0:
+    if total == 0 and fmt != "json":
         out.write("nothing to do: no pending messages\n")
     return 0
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """One decision of ``guardians run --format json`` (a stable shape: docs/machine-contract.md)."""
+    return {
+        "epic_id": decision.epic_id,
+        "iteration": decision.iteration,
+        "agent": decision.agent,
+        "decision": decision.decision,
+        "subject": decision.subject,
+        "summary": decision.summary,
+        "findings": [f.to_dict() for f in decision.findings],
+        "outputs": [f.path for f in decision.files],
+    }

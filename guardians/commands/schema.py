@@ -9,7 +9,13 @@ from guardians.errors import EXIT_OK, UsageError
 from guardians.protocol.schemas import CATALOG, ID_BASE, dumps, schema
 
 
-def list_schemas(out: IO[str]) -> int:
+def list_schemas(out: IO[str], fmt: str = "text") -> int:
+    if fmt == "json":
+        import json
+
+        rows = [{"name": e.name, "id": f"{ID_BASE}{e.name}.schema.json", "title": e.title} for e in CATALOG]
+        out.write(json.dumps(rows) + "\n")
+        return EXIT_OK
     for entry in CATALOG:
         out.write(f"{entry.name:<20} {ID_BASE}{entry.name}.schema.json  {entry.title}\n")
     return EXIT_OK

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from guardians.errors import EXIT_PROBLEMS, GuardianError, InputError, Location
 from guardians.store.inbox import SENT_MODE
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from guardians.engine.admission import Admission
 
 
-def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
+def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str], fmt: str = "text") -> int:
+    if fmt == "json":
+        return _send_json(root, epic_id, to, file, out)
     try:
         return _send(root, epic_id, to, file, out)
     except InputError as exc:
@@ -32,7 +34,30 @@ def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) ->
         return exc.exit_code
 
 
-def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
+def _send_json(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
+    """``--format json``: one object, {"ok", "delivered"} or {"ok", "verdict", "findings"} or {"ok", "error"}."""
+    import io
+    import json
+
+    result: dict[str, object]
+    text = io.StringIO()
+    findings: list[Any] = []
+    try:
+        code = _send(root, epic_id, to, file, text, findings)
+    except GuardianError as exc:
+        code = 1 if isinstance(exc, InputError) else exc.exit_code
+        result = {"ok": False, "error": str(exc), "findings": []}
+    else:
+        lines = text.getvalue().splitlines()
+        if code == 0:
+            result = {"ok": True, "delivered": lines[-1].removeprefix("delivered ")}
+        else:
+            result = {"ok": False, "error": lines[0].removeprefix("error: "), "findings": findings}
+    out.write(json.dumps(result) + "\n")
+    return code
+
+
+def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str], findings: list[Any] | None = None) -> int:
     from guardians.store.loaders import MAX_BYTES, read_bounded
 
     epic = Epic.at(root, epic_id)
@@ -53,6 +78,8 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
     if not admission.accepted:
         verdict = "would be rejected" if admission.verdict == "reject" else "would be vetoed"
         out.write(f"error: {file}: not delivered: the {to} guardian {verdict}\n")
+        if findings is not None:
+            findings.extend(f.to_dict() for f in admission.findings)
         for f in admission.findings:
             out.write(f"error: {f.location()}: {f.code} {f.message}\n")
             if f.suggestion:

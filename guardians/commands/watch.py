@@ -9,6 +9,7 @@ the optional ``/health`` and ``/metrics`` server, and the exit code
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -68,8 +69,22 @@ def watch_command(
     try:
         with _signals(stop, source, log), _serve(address, watcher, metrics, log):
             return watcher.run()
+    except _ListenError as exc:
+        log.error("http_listen_failed", error=str(exc))
+        return EXIT_USAGE
+    except Exception as exc:
+        # A fatal error is one more log line, in the chosen format (JSON for
+        # --log-format json), not a plain-text message a log shipper cannot parse.
+        if os.environ.get("GUARDIANS_DEBUG"):
+            raise
+        log.error("fatal_error", error=f"{type(exc).__name__}: {exc}")
+        return EXIT_USAGE
     finally:
         source.stop()
+
+
+class _ListenError(Exception):
+    """The HTTP endpoint could not be opened (address in use, permission...)."""
 
 
 def _warm_up(log: Any) -> None:
@@ -124,7 +139,10 @@ def _serve(address: tuple[str, int] | None, watcher: Watcher, metrics: Metrics, 
         return
     from guardians.watch.http import serve
 
-    server = serve(address, watcher.status, metrics)
+    try:
+        server = serve(address, watcher.status, metrics)
+    except OSError as exc:
+        raise _ListenError(f"cannot listen on {_host(address[0])}:{address[1]}: {exc.strerror or exc}") from None
     host, port = server.server_address[:2]
     log.info("http_listening", url=f"http://{_host(str(host))}:{port}/", endpoints=["/health", "/metrics"])
     try:

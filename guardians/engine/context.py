@@ -23,9 +23,21 @@ GRD_MISSING_ARTIFACT = "GRD011"
 
 @dataclass
 class ArtifactReader:
+    """Reads artifacts once per decision and records their sha256 as inputs.
+
+    Two steps, each cached: ``check`` reads and validates against the shipped
+    schema (no pydantic: admission and ``guardians send`` stop here), and
+    ``load`` builds the model a gate works with.
+    """
+
     epic: Epic
     inputs: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
+    _checked: dict[str, tuple[Any, list[Finding]]] = field(default_factory=dict)
+
+    def check(self, filename: str, schema_name: str, *, required: bool = True) -> list[Finding]:
+        """Findings of ``artifacts/<filename>`` against its schema and epic, without building a model."""
+        return self._check(self.epic.artifacts / filename, schema_name, required)[1]
 
     def load(self, filename: str, schema_name: str, *, required: bool = True) -> tuple[Any, list[Finding]]:
         """Load and validate ``artifacts/<filename>``; (model or None, findings)."""
@@ -34,11 +46,19 @@ class ArtifactReader:
     def load_path(self, path: Path, schema_name: str, *, required: bool = True) -> tuple[Any, list[Finding]]:
         key = str(path)
         if key not in self._cache:
-            self._cache[key] = self._load(path, schema_name, required)
+            doc, findings = self._check(path, schema_name, required)
+            missing = doc is None and not findings
+            self._cache[key] = (None, findings) if findings or missing else self._model(doc, path, schema_name)
         result: tuple[Any, list[Finding]] = self._cache[key]
         return result
 
-    def _load(self, path: Path, schema_name: str, required: bool) -> tuple[Any, list[Finding]]:
+    def _check(self, path: Path, schema_name: str, required: bool) -> tuple[Any, list[Finding]]:
+        key = str(path)
+        if key not in self._checked:
+            self._checked[key] = self._read(path, schema_name, required)
+        return self._checked[key]
+
+    def _read(self, path: Path, schema_name: str, required: bool) -> tuple[Any, list[Finding]]:
         filename = path.name
         rel = self.epic.rel(path)
         if not path.exists() and not path.is_symlink():
@@ -59,15 +79,14 @@ class ArtifactReader:
             doc = load_document(data, rel)
         except InputError as exc:
             return None, [input_finding(exc)]
-        return self._validate(doc, rel, schema_name)
+        return doc, self._validate(doc, rel, schema_name)
 
-    def _validate(self, doc: Any, rel: str, schema_name: str) -> tuple[Any, list[Finding]]:
-        from guardians.protocol.schemas import model_class
+    def _validate(self, doc: Any, rel: str, schema_name: str) -> list[Finding]:
         from guardians.protocol.validator import validate_data
 
         problems = validate_data(schema_name, doc)
         if problems:
-            return None, [
+            return [
                 InvalidArtifact.finding(
                     f"{p.message} (schema keyword '{p.keyword}')",
                     file=rel,
@@ -78,15 +97,9 @@ class ArtifactReader:
                 )
                 for p in problems[:50]
             ]
-        from pydantic import ValidationError
-
-        try:
-            model = model_class(schema_name).model_validate(doc)
-        except ValidationError as exc:
-            return None, self._pydantic_findings(exc, rel, schema_name)
-        claimed = getattr(model, "epic_id", None)
+        claimed = doc.get("epic_id") if isinstance(doc, dict) else None
         if claimed is not None and claimed != self.epic.epic_id:
-            return None, [
+            return [
                 InvalidArtifact.finding(
                     f"epic_id is {claimed!r} but the file is in {self.epic.epic_id}",
                     file=rel,
@@ -96,7 +109,18 @@ class ArtifactReader:
                     suggestion=f"set epic_id to {self.epic.epic_id!r}, or move the file to its own epic",
                 )
             ]
-        return model, []
+        return []
+
+    def _model(self, doc: Any, path: Path, schema_name: str) -> tuple[Any, list[Finding]]:
+        # The schema is exported from the model and checked first; this catches what only the model knows.
+        from pydantic import ValidationError
+
+        from guardians.protocol.schemas import model_class
+
+        try:
+            return model_class(schema_name).model_validate(doc), []
+        except ValidationError as exc:
+            return None, self._pydantic_findings(exc, self.epic.rel(path), schema_name)
 
     def _pydantic_findings(self, exc: Any, rel: str, schema_name: str) -> list[Finding]:
         return [

@@ -211,10 +211,10 @@ def refine(error: Any) -> tuple[list[Any], str]:
     parts = list(error.absolute_path)
     message = str(error.message)
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
-        if missing:
-            parts.append(missing[0])
-            message = f"required property {missing[0]!r} is missing"
+        missing = missing_property(error)
+        if missing is not None:
+            parts.append(missing)
+            message = f"required property {missing!r} is missing"
     elif error.validator == "anyOf" and (keys := alternative_keys(error.validator_value)):
         message = f"needs {' or '.join(map(repr, keys))} (not null)"
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -228,6 +228,17 @@ def refine(error: Any) -> tuple[list[Any], str]:
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
     return parts, message
+
+
+def missing_property(error: Any) -> str | None:
+    """The property a ``required`` error is about.
+
+    jsonschema raises one error per missing property, each carrying the whole
+    ``required`` list; the message names the one it is about.
+    """
+    missing: list[str] = [str(k) for k in error.validator_value if k not in error.instance]
+    named = [k for k in missing if error.message == f"{k!r} is a required property"]
+    return (named or missing)[0] if missing else None
 
 
 def _problem(error: Any) -> SchemaProblem:

@@ -1,0 +1,152 @@
+"""The write guard: `guardians hook claude-code` with recorded PreToolUse events, and `guardians check-write`.
+
+Every test runs the installed CLI as a separate process, on a copy of examples/clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, consensus
+
+HOOKS = REPO / "tests" / "data" / "hooks"
+GUARDIANS = [sys.executable, "-m", "guardians"]
+
+
+def hook(root: Path, name: str, **patch: object) -> subprocess.CompletedProcess[str]:
+    event = json.loads((HOOKS / name).read_text().replace("{ROOT}", str(root)))
+    event["tool_input"].update(patch)
+    return subprocess.run(
+        [*GUARDIANS, "hook", "claude-code"], input=json.dumps(event), capture_output=True, text=True, cwd=root
+    )
+
+
+def check_write(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GUARDIANS, "check-write", *args], input=stdin, capture_output=True, text=True, cwd=root)
+
+
+@pytest.fixture
+def root(example) -> Path:
+    return example("clean")
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("write_log.json", "GRD030 decision_log.jsonl is written by the guardians only"),
+        ("edit_deployment.json", "GRD030 deployment.json is a guardian output"),
+        ("write_invalid_plan.json", "needs 'stages' or 'work_streams'"),
+        ("multiedit_review_breaks.json", "'looks good' is not one of"),
+        ("write_handoff_wrong_sender.json", "addressed to 'deploy'"),
+        ("write_approval_bad_digest.json", "$.content.review_digest"),
+    ],
+)
+def test_blocked_writes_exit_2_with_the_reason_on_stderr(root, payload, expected):
+    before = {p: p.read_bytes() for p in (consensus(root, "epic_1") / "artifacts").iterdir() if p.is_file()}
+    result = hook(root, payload)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert result.stderr.startswith("guardians: blocked ")
+    assert "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in before} == before  # the hook never writes
+
+
+@pytest.mark.parametrize(
+    "payload", ["write_source.json", "edit_plan_valid.json", "write_handoff_valid.json", "read_plan.json"]
+)
+def test_allowed_writes_exit_0_silently(root, payload):
+    result = hook(root, payload)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_edit_is_applied_to_the_current_content_before_checking(root):
+    # The same edit is fine on the clean review and blocked once the file says something else.
+    assert hook(root, "multiedit_review_breaks.json").returncode == 2
+    review = consensus(root, "epic_1") / "artifacts" / "review.json"
+    review.write_text(review.read_text().replace('"approved"', '"looks good"'))
+    edits = [{"old_string": '"looks good"', "new_string": '"approved"'}]
+    assert hook(root, "multiedit_review_breaks.json", edits=edits).returncode == 0
+
+
+def test_a_symlink_into_the_log_is_the_log(root):
+    (root / "notes.txt").symlink_to(consensus(root, "epic_1") / "decision_log.jsonl")
+    result = hook(root, "write_source.json", file_path=str(root / "notes.txt"))
+    assert result.returncode == 2
+    assert "GRD030" in result.stderr
+
+
+def test_dot_dot_does_not_escape_the_check(root):
+    sneaky = "docs/specs/epic_1/consensus/artifacts/../decision_log.jsonl"
+    assert hook(root, "write_source.json", file_path=sneaky).returncode == 2
+
+
+@pytest.mark.parametrize("stdin", ["", "not json", "[1, 2]", '{"tool_name": "Write", "tool_input": {}}'])
+def test_an_unreadable_event_blocks(root, stdin):
+    result = subprocess.run([*GUARDIANS, "hook", "claude-code"], input=stdin, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "cannot read the hook event" in result.stderr
+
+
+def test_check_write_on_disk_and_from_stdin(root):
+    base = "docs/specs/epic_1/consensus"
+    result = check_write(root, f"{base}/artifacts/plan.json", f"{base}/artifacts/review.json")
+    assert result.returncode == 0, result.stdout
+    assert f"ok {base}/artifacts/plan.json (artifact)" in result.stdout
+    result = check_write(
+        root, f"{base}/artifacts/review.json", "-", stdin='{"epic_id": "epic_2", "verdict": "approve"}'
+    )
+    assert result.returncode == 1
+    assert "VAL135 epic_id is 'epic_2' but the file is in epic_1" in result.stdout
+    result = check_write(root, "--format", "json", f"{base}/artifacts/cicd.yaml")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    assert data["results"][0]["findings"][0]["code"] == "GRD030"
+
+
+def test_check_write_usage_errors(root):
+    assert check_write(root).returncode == 2
+    assert check_write(root, "a.json", "b.json", "-").returncode == 2
+
+
+def test_check_write_reports_a_file_it_cannot_read(root):
+    target = consensus(root, "epic_1") / "artifacts" / "plan.json"
+    target.unlink()
+    os.mkfifo(target)
+    result = check_write(root, "docs/specs/epic_1/consensus/artifacts/plan.json")
+    assert result.returncode == 1
+    assert "VAL002" in result.stdout
+
+
+def test_every_missing_property_is_named_once(root):
+    result = check_write(
+        root,
+        "--format",
+        "json",
+        "docs/specs/epic_1/consensus/messages/inbox/migration/x.json",
+        "-",
+        stdin='{"epic_id": "epic_1", "type": "handoff"}',
+    )
+    paths = [f["json_path"] for f in json.loads(result.stdout)["results"][0]["findings"]]
+    assert paths == ["$.content", "$.from", "$.iteration", "$.subject", "$.timestamp", "$.to"]
+
+
+def test_a_fault_in_the_hook_blocks(root, monkeypatch):
+    import io
+
+    from guardians.commands import hook as hook_module
+
+    def broken(path, data, *, display=None):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("guardians.validate.draft.check_draft", broken)
+    event = (HOOKS / "write_invalid_plan.json").read_text().replace("{ROOT}", str(root))
+    err = io.StringIO()
+    assert hook_module.claude_code_hook(io.BytesIO(event.encode()), err) == 2
+    assert err.getvalue() == "guardians: blocked: internal error: RuntimeError: disk on fire\n"
