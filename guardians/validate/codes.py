@@ -1,19 +1,23 @@
 """The VAL rules of ``guardians validate``, one unit per code (a rule catalog).
 
-Like the GRD rules, these are raised by the checkers (``validate/epic.py``,
-``validate/log.py``, ``validate/document.py``) rather than by a ``check``
-over a model, because they are about files and their relations on disk.
-Each unit carries what the reports need: a short ``title`` and a one-line
-``fix`` (JSON, SARIF rules, text output), and the What/Why/Fix docstring
+The checkers (``validate/epic.py``, ``validate/log.py``,
+``validate/document.py``, ``validate/single.py``) find the problems, because
+they are about files and their relations on disk rather than one loaded
+model; every problem is made by its unit's :meth:`ValRule.problem`, so it
+carries the unit's code, severity and fix. Each unit also has a short
+``title`` (JSON, SARIF rules, text output) and the What/Why/Fix docstring
 that ``guardians explain VAL101`` and docs/rules.md show. Their cases
 (``tests/rules/cases/VAL*.yaml``) run the real ``validate`` on a tree.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from guardians.rules.base import RuleUnit, Severity
+
+if TYPE_CHECKING:
+    from guardians.validate.result import Problem
 
 
 class ValRule(RuleUnit):
@@ -21,6 +25,24 @@ class ValRule(RuleUnit):
 
     title: ClassVar[str] = ""
     fix: ClassVar[str] = ""
+
+    @classmethod
+    def problem(
+        cls,
+        file: str,
+        message: str,
+        json_path: str = "$",
+        line: int | None = None,
+        column: int | None = None,
+        keyword: str = "",
+        *,
+        fix: str | None = None,
+    ) -> Problem:
+        """A problem of this rule: its code, severity and fix (unless a more specific fix is given)."""
+        from guardians.validate.result import Problem
+
+        severity = "warning" if cls.severity <= Severity.WARNING else "error"
+        return Problem(file, cls.code, message, fix or cls.fix, json_path, line, column, keyword, severity)
 
 
 class SchemaViolation(ValRule):
