@@ -3,8 +3,8 @@
 The checkers (``validate/epic.py``, ``validate/log.py``,
 ``validate/document.py``, ``validate/single.py``) find the problems, because
 they are about files and their relations on disk rather than one loaded
-model; every problem is made by its unit's :meth:`ValRule.problem`, so it
-carries the unit's code, severity and fix. Each unit also has a short
+model; every problem is made from its unit (``Problem.of(SeqGap, ...)``), so
+it carries the unit's code, severity and fix. Each unit also has a short
 ``title`` (JSON, SARIF rules, text output) and the What/Why/Fix docstring
 that ``guardians explain VAL101`` and docs/rules.md show. Their cases
 (``tests/rules/cases/VAL*.yaml``) run the real ``validate`` on a tree.
@@ -12,12 +12,9 @@ that ``guardians explain VAL101`` and docs/rules.md show. Their cases
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from guardians.rules.base import RuleUnit, Severity
-
-if TYPE_CHECKING:
-    from guardians.validate.result import Problem
 
 
 class ValRule(RuleUnit):
@@ -25,24 +22,6 @@ class ValRule(RuleUnit):
 
     title: ClassVar[str] = ""
     fix: ClassVar[str] = ""
-
-    @classmethod
-    def problem(
-        cls,
-        file: str,
-        message: str,
-        json_path: str = "$",
-        line: int | None = None,
-        column: int | None = None,
-        keyword: str = "",
-        *,
-        fix: str | None = None,
-    ) -> Problem:
-        """A problem of this rule: its code, severity and fix (unless a more specific fix is given)."""
-        from guardians.validate.result import Problem
-
-        severity = "warning" if cls.severity <= Severity.WARNING else "error"
-        return Problem(file, cls.code, message, fix or cls.fix, json_path, line, column, keyword, severity)
 
 
 class SchemaViolation(ValRule):

@@ -61,7 +61,8 @@ def parse(doc: Doc) -> tuple[Any, Problem | None]:
 def input_problem(exc: InputError, display: str, line_offset: int = 0) -> Problem:
     loc = exc.location
     line = loc.line + line_offset if loc.line is not None else (line_offset + 1 if line_offset else None)
-    return UnreadableFile.problem(
+    return Problem.of(
+        UnreadableFile,
         display,
         exc.message,
         json_path=loc.json_path,
@@ -82,7 +83,8 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
     if not errors:  # the two engines disagree: never pass silently
         line, col = doc.where(base)
         return [
-            SchemaViolation.problem(
+            Problem.of(
+                SchemaViolation,
                 doc.display,
                 "does not match the schema",
                 json_path(base),
@@ -99,7 +101,8 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
         line, col = doc.where(parts)
         keyword = str(error.validator)
         out.append(
-            SchemaViolation.problem(
+            Problem.of(
+                SchemaViolation,
                 doc.display,
                 message,
                 json_path(parts),

@@ -69,7 +69,8 @@ class EpicChecker:
     def run(self) -> EpicReport:
         if (self.consensus / ".guardians.journal.json").exists():
             self.add(
-                InterruptedCommit.problem(
+                Problem.of(
+                    InterruptedCommit,
                     self.display(self.rel(".guardians.journal.json")),
                     "a commit was interrupted and not finished",
                     keyword="journal",
@@ -122,7 +123,7 @@ class EpicChecker:
         if not problems and isinstance(value, dict) and value.get("epic_id") not in (None, self.epic_id):
             line, col = doc.where(["epic_id"])
             message = f"epic_id is {value.get('epic_id')!r} but the file is in {self.epic_id}"
-            problems = [ArtifactForAnotherEpic.problem(display, message, "$.epic_id", line, col, "epic-match")]
+            problems = [Problem.of(ArtifactForAnotherEpic, display, message, "$.epic_id", line, col, "epic-match")]
         self.report.problems.extend(problems)
         return None if problems else value
 
@@ -168,7 +169,8 @@ class EpicChecker:
 
     def _unknown(self, rel: str, why: str) -> None:
         self.add(
-            UnknownInboxFile.problem(
+            Problem.of(
+                UnknownInboxFile,
                 self.display(rel),
                 f"unknown file in an inbox: {why}",
                 keyword="inbox-layout",
@@ -183,7 +185,8 @@ class EpicChecker:
         self.report.files.append(display)
         if self.cross_file and name.startswith("veto_") and original not in self.index.all_outputs:
             self.add(
-                VetoWithoutLogEntry.problem(
+                Problem.of(
+                    VetoWithoutLogEntry,
                     display,
                     "veto file has no decision log entry listing it in `outputs`",
                     keyword="veto-logged",
@@ -215,7 +218,8 @@ class EpicChecker:
         if isinstance(to, str) and to not in self.inboxes:
             line, col = doc.where(["to"])
             out.append(
-                MessageToMissingInbox.problem(
+                Problem.of(
+                    MessageToMissingInbox,
                     doc.display,
                     f"message is addressed to {to!r}, which has no inbox in {self.epic_id}",
                     "$.to",
@@ -227,7 +231,8 @@ class EpicChecker:
         elif isinstance(to, str) and to != agent:
             line, col = doc.where(["to"])
             out.append(
-                MessageInWrongInbox.problem(
+                Problem.of(
+                    MessageInWrongInbox,
                     doc.display,
                     f"message is addressed to {to!r} but sits in the {agent!r} inbox",
                     "$.to",
@@ -239,7 +244,8 @@ class EpicChecker:
         if msg.get("epic_id") not in (None, self.epic_id):
             line, col = doc.where(["epic_id"])
             out.append(
-                MessageForAnotherEpic.problem(
+                Problem.of(
+                    MessageForAnotherEpic,
                     doc.display,
                     f"message is for {msg.get('epic_id')} but sits in {self.epic_id}",
                     "$.epic_id",
@@ -294,7 +300,8 @@ class EpicChecker:
                 shas = self._hash_on_disk(path)
             if shas is None:
                 self.add(
-                    LoggedOutputMissing.problem(
+                    Problem.of(
+                        LoggedOutputMissing,
                         log_display,
                         f"output {path} recorded in the log does not exist",
                         _outputs_path(path),
@@ -305,7 +312,8 @@ class EpicChecker:
                 )
             elif sha not in shas:
                 self.add(
-                    LoggedOutputChanged.problem(
+                    Problem.of(
+                        LoggedOutputChanged,
                         self.display(path),
                         f"sha256 differs from the one recorded on line {line} of the decision log ({sha[:12]}...)",
                         "$",
@@ -331,7 +339,8 @@ class EpicChecker:
             candidates = [self.root / ref, self.consensus / "artifacts" / ref]
             if ".." in ref.split("/") or not any(c.is_file() for c in candidates):
                 self.add(
-                    MigrationFileMissing.problem(
+                    Problem.of(
+                        MigrationFileMissing,
                         impl,
                         f"migration file {ref!r} does not exist",
                         f"$.migrations[{index}]",

@@ -26,7 +26,7 @@ from guardians.validate.codes import (
     ValRule,
 )
 from guardians.validate.document import Doc, parse, schema_problems
-from guardians.validate.result import EpicReport
+from guardians.validate.result import EpicReport, Problem
 
 if TYPE_CHECKING:
     from guardians.store.chain import ChainVerifier
@@ -74,7 +74,7 @@ def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index:
     except OSError as exc:
         reason = "is a symbolic link (refused)" if exc.errno == 40 else (exc.strerror or str(exc))
         report.problems.append(
-            UnreadableFile.problem(display, f"cannot read the decision log: {reason}", keyword="read")
+            Problem.of(UnreadableFile, display, f"cannot read the decision log: {reason}", keyword="read")
         )
 
 
@@ -107,7 +107,8 @@ def _check_log_line(
     add = report.problems.append
     if not raw:
         add(
-            UnreadableFile.problem(
+            Problem.of(
+                UnreadableFile,
                 display,
                 f"line is longer than {MAX_LINE} bytes",
                 line=lineno,
@@ -118,7 +119,8 @@ def _check_log_line(
         return True
     if not raw.endswith(b"\n"):
         add(
-            TornLogTail.problem(
+            Problem.of(
+                TornLogTail,
                 display,
                 "last line has no newline: a write was interrupted",
                 line=lineno,
@@ -131,7 +133,8 @@ def _check_log_line(
     if problem is not None or not isinstance(entry, dict):
         add(
             problem
-            or UnreadableFile.problem(
+            or Problem.of(
+                UnreadableFile,
                 display,
                 "log line is not a JSON object",
                 line=lineno,
@@ -155,11 +158,12 @@ def _chain(doc: Doc, entry: dict[str, Any], epic_id: str, report: EpicReport, st
     for brk in state.chain.check(entry):
         rule = _CHAIN_RULES[brk.field]
         line, col = doc.where([brk.field])
-        add(rule.problem(doc.display, brk.reason, f"$.{brk.field}", line, col, brk.field))
+        add(Problem.of(rule, doc.display, brk.reason, f"$.{brk.field}", line, col, brk.field))
     if entry.get("epic_id") != epic_id:
         line, col = doc.where(["epic_id"])
         add(
-            LogEntryForAnotherEpic.problem(
+            Problem.of(
+                LogEntryForAnotherEpic,
                 doc.display,
                 f"entry is for {entry.get('epic_id')!r}, not {epic_id}",
                 "$.epic_id",
@@ -183,7 +187,8 @@ def _index_entry(
         if iteration < before:
             line, col = doc.where(["iteration"])
             add(
-                IterationBackwards.problem(
+                Problem.of(
+                    IterationBackwards,
                     doc.display,
                     f"iteration {iteration} is lower than {before} in an earlier {agent} entry",
                     "$.iteration",
@@ -210,7 +215,8 @@ def _index_entry(
         if missing:
             line, col = doc.where(["decision"])
             add(
-                OperationalWithoutApprovals.problem(
+                Problem.of(
+                    OperationalWithoutApprovals,
                     doc.display,
                     f"operational at iteration {iteration} without approvals from "
                     f"{', '.join(missing)} (needed in order: {', '.join(GUARDIANS)})",
