@@ -955,3 +955,12 @@ def test_validate_and_run_refuse_the_same_plan_with_the_same_words(
     assert [f["file"] for f in findings] == ["docs/specs/epic_1/consensus/artifacts/plan.json"]
     assert found[0]["message"] in findings[0]["message"]
     assert found[0]["json_path"] == findings[0]["json_path"]
+
+
+def test_the_validator_refuses_a_lone_surrogate_instead_of_crashing() -> None:
+    """Loaders refuse lone surrogates (the guard); data built in memory reaches the validator directly."""
+    from guardians.protocol.validator import is_valid, validate_data
+
+    plan = {**inputs("epic_1")["plan.json"], "epic_id": "epic_\ud800"}
+    assert not is_valid("plan", plan)
+    assert [p.json_path for p in validate_data("plan", plan)] == ["$.epic_id"]

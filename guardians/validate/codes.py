@@ -1,10 +1,11 @@
 """The VAL rules of ``guardians validate``, one unit per code (a rule catalog).
 
-Like the GRD rules, these are raised by the checkers (``validate/epic.py``,
-``validate/log.py``, ``validate/document.py``) rather than by a ``check``
-over a model, because they are about files and their relations on disk.
-Each unit carries what the reports need: a short ``title`` and a one-line
-``fix`` (JSON, SARIF rules, text output), and the What/Why/Fix docstring
+The checkers (``validate/epic.py``, ``validate/log.py``,
+``validate/document.py``, ``validate/single.py``) find the problems, because
+they are about files and their relations on disk rather than one loaded
+model; every problem is made from its unit (``Problem.of(SeqGap, ...)``), so
+it carries the unit's code, severity and fix. Each unit also has a short
+``title`` (JSON, SARIF rules, text output) and the What/Why/Fix docstring
 that ``guardians explain VAL101`` and docs/rules.md show. Their cases
 (``tests/rules/cases/VAL*.yaml``) run the real ``validate`` on a tree.
 """

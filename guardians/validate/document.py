@@ -13,7 +13,7 @@ from guardians.errors import InputError
 from guardians.protocol.jsonpath import json_path
 from guardians.protocol.validator import alternative_keys
 from guardians.store.fast_json import SLOW, load_json_fast
-from guardians.validate.codes import CODES
+from guardians.validate.codes import SchemaViolation, UnreadableFile
 from guardians.validate.result import Problem
 
 MAX_SCHEMA_PROBLEMS = 100
@@ -61,11 +61,10 @@ def parse(doc: Doc) -> tuple[Any, Problem | None]:
 def input_problem(exc: InputError, display: str, line_offset: int = 0) -> Problem:
     loc = exc.location
     line = loc.line + line_offset if loc.line is not None else (line_offset + 1 if line_offset else None)
-    return Problem(
+    return Problem.of(
+        UnreadableFile,
         display,
-        "VAL002",
         exc.message,
-        CODES["VAL002"][1],
         json_path=loc.json_path,
         line=line,
         column=loc.column,
@@ -84,15 +83,15 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
     if not errors:  # the two engines disagree: never pass silently
         line, col = doc.where(base)
         return [
-            Problem(
+            Problem.of(
+                SchemaViolation,
                 doc.display,
-                "VAL001",
                 "does not match the schema",
-                _schema_fix(schema_name, "schema", ""),
                 json_path(base),
                 line,
                 col,
                 "schema",
+                fix=_schema_fix(schema_name, "schema", ""),
             )
         ]
     out = []
@@ -102,15 +101,15 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
         line, col = doc.where(parts)
         keyword = str(error.validator)
         out.append(
-            Problem(
+            Problem.of(
+                SchemaViolation,
                 doc.display,
-                "VAL001",
                 message,
-                _schema_fix(schema_name, keyword, json_path(parts), error),
                 json_path(parts),
                 line,
                 col,
                 keyword,
+                fix=_schema_fix(schema_name, keyword, json_path(parts), error),
             )
         )
     return out

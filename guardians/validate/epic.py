@@ -11,7 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from guardians.store.layout import GUARDIANS, is_message_name
-from guardians.validate.codes import CODES
+from guardians.validate.codes import (
+    ArtifactForAnotherEpic,
+    InterruptedCommit,
+    LoggedOutputChanged,
+    LoggedOutputMissing,
+    MessageForAnotherEpic,
+    MessageInWrongInbox,
+    MessageToMissingInbox,
+    MigrationFileMissing,
+    UnknownInboxFile,
+    VetoWithoutLogEntry,
+)
 from guardians.validate.document import Doc, kind_of, parse, read_file, schema_problems
 from guardians.validate.log import LogIndex, check_log
 from guardians.validate.result import EpicReport, Problem
@@ -58,13 +69,11 @@ class EpicChecker:
     def run(self) -> EpicReport:
         if (self.consensus / ".guardians.journal.json").exists():
             self.add(
-                Problem(
+                Problem.of(
+                    InterruptedCommit,
                     self.display(self.rel(".guardians.journal.json")),
-                    "VAL151",
                     "a commit was interrupted and not finished",
-                    CODES["VAL151"][1],
                     keyword="journal",
-                    severity="warning",
                 )
             )
         log = self.consensus / "decision_log.jsonl"
@@ -114,7 +123,7 @@ class EpicChecker:
         if not problems and isinstance(value, dict) and value.get("epic_id") not in (None, self.epic_id):
             line, col = doc.where(["epic_id"])
             message = f"epic_id is {value.get('epic_id')!r} but the file is in {self.epic_id}"
-            problems = [Problem(display, "VAL135", message, CODES["VAL135"][1], "$.epic_id", line, col, "epic-match")]
+            problems = [Problem.of(ArtifactForAnotherEpic, display, message, "$.epic_id", line, col, "epic-match")]
         self.report.problems.extend(problems)
         return None if problems else value
 
@@ -160,11 +169,10 @@ class EpicChecker:
 
     def _unknown(self, rel: str, why: str) -> None:
         self.add(
-            Problem(
+            Problem.of(
+                UnknownInboxFile,
                 self.display(rel),
-                "VAL131",
                 f"unknown file in an inbox: {why}",
-                CODES["VAL131"][1],
                 keyword="inbox-layout",
             )
         )
@@ -177,11 +185,10 @@ class EpicChecker:
         self.report.files.append(display)
         if self.cross_file and name.startswith("veto_") and original not in self.index.all_outputs:
             self.add(
-                Problem(
+                Problem.of(
+                    VetoWithoutLogEntry,
                     display,
-                    "VAL111",
                     "veto file has no decision log entry listing it in `outputs`",
-                    CODES["VAL111"][1],
                     keyword="veto-logged",
                 )
             )
@@ -211,11 +218,10 @@ class EpicChecker:
         if isinstance(to, str) and to not in self.inboxes:
             line, col = doc.where(["to"])
             out.append(
-                Problem(
+                Problem.of(
+                    MessageToMissingInbox,
                     doc.display,
-                    "VAL132",
                     f"message is addressed to {to!r}, which has no inbox in {self.epic_id}",
-                    CODES["VAL132"][1],
                     "$.to",
                     line,
                     col,
@@ -225,11 +231,10 @@ class EpicChecker:
         elif isinstance(to, str) and to != agent:
             line, col = doc.where(["to"])
             out.append(
-                Problem(
+                Problem.of(
+                    MessageInWrongInbox,
                     doc.display,
-                    "VAL133",
                     f"message is addressed to {to!r} but sits in the {agent!r} inbox",
-                    CODES["VAL133"][1],
                     "$.to",
                     line,
                     col,
@@ -239,11 +244,10 @@ class EpicChecker:
         if msg.get("epic_id") not in (None, self.epic_id):
             line, col = doc.where(["epic_id"])
             out.append(
-                Problem(
+                Problem.of(
+                    MessageForAnotherEpic,
                     doc.display,
-                    "VAL134",
                     f"message is for {msg.get('epic_id')} but sits in {self.epic_id}",
-                    CODES["VAL134"][1],
                     "$.epic_id",
                     line,
                     col,
@@ -296,11 +300,10 @@ class EpicChecker:
                 shas = self._hash_on_disk(path)
             if shas is None:
                 self.add(
-                    Problem(
+                    Problem.of(
+                        LoggedOutputMissing,
                         log_display,
-                        "VAL112",
                         f"output {path} recorded in the log does not exist",
-                        CODES["VAL112"][1],
                         _outputs_path(path),
                         line,
                         None,
@@ -309,11 +312,10 @@ class EpicChecker:
                 )
             elif sha not in shas:
                 self.add(
-                    Problem(
+                    Problem.of(
+                        LoggedOutputChanged,
                         self.display(path),
-                        "VAL113",
                         f"sha256 differs from the one recorded on line {line} of the decision log ({sha[:12]}...)",
-                        CODES["VAL113"][1],
                         "$",
                         None,
                         None,
@@ -337,11 +339,10 @@ class EpicChecker:
             candidates = [self.root / ref, self.consensus / "artifacts" / ref]
             if ".." in ref.split("/") or not any(c.is_file() for c in candidates):
                 self.add(
-                    Problem(
+                    Problem.of(
+                        MigrationFileMissing,
                         impl,
-                        "VAL141",
                         f"migration file {ref!r} does not exist",
-                        CODES["VAL141"][1],
                         f"$.migrations[{index}]",
                         None,
                         None,

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guardians.store.layout import GUARDIANS
-from guardians.validate.codes import CODES
+from guardians.validate.codes import (
+    HashChainBroken,
+    IterationBackwards,
+    LogEntryForAnotherEpic,
+    OperationalWithoutApprovals,
+    SeqGap,
+    TornLogTail,
+    UnreadableFile,
+    ValRule,
+)
 from guardians.validate.document import Doc, parse, schema_problems
 from guardians.validate.result import EpicReport, Problem
 
@@ -65,7 +74,7 @@ def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index:
     except OSError as exc:
         reason = "is a symbolic link (refused)" if exc.errno == 40 else (exc.strerror or str(exc))
         report.problems.append(
-            Problem(display, "VAL002", f"cannot read the decision log: {reason}", CODES["VAL002"][1], keyword="read")
+            Problem.of(UnreadableFile, display, f"cannot read the decision log: {reason}", keyword="read")
         )
 
 
@@ -98,11 +107,10 @@ def _check_log_line(
     add = report.problems.append
     if not raw:
         add(
-            Problem(
+            Problem.of(
+                UnreadableFile,
                 display,
-                "VAL002",
                 f"line is longer than {MAX_LINE} bytes",
-                CODES["VAL002"][1],
                 line=lineno,
                 keyword="line-length",
             )
@@ -111,11 +119,10 @@ def _check_log_line(
         return True
     if not raw.endswith(b"\n"):
         add(
-            Problem(
+            Problem.of(
+                TornLogTail,
                 display,
-                "VAL104",
                 "last line has no newline: a write was interrupted",
-                CODES["VAL104"][1],
                 line=lineno,
                 keyword="torn-tail",
             )
@@ -126,11 +133,10 @@ def _check_log_line(
     if problem is not None or not isinstance(entry, dict):
         add(
             problem
-            or Problem(
+            or Problem.of(
+                UnreadableFile,
                 display,
-                "VAL002",
                 "log line is not a JSON object",
-                CODES["VAL002"][1],
                 line=lineno,
                 column=1,
                 keyword="type",
@@ -144,23 +150,22 @@ def _check_log_line(
     return True
 
 
-_CHAIN_CODES = {"seq": "VAL102", "prev_hash": "VAL101", "hash": "VAL101"}
+_CHAIN_RULES: dict[str, type[ValRule]] = {"seq": SeqGap, "prev_hash": HashChainBroken, "hash": HashChainBroken}
 
 
 def _chain(doc: Doc, entry: dict[str, Any], epic_id: str, report: EpicReport, state: _LogState) -> None:
     add = report.problems.append
     for brk in state.chain.check(entry):
-        code = _CHAIN_CODES[brk.field]
+        rule = _CHAIN_RULES[brk.field]
         line, col = doc.where([brk.field])
-        add(Problem(doc.display, code, brk.reason, CODES[code][1], f"$.{brk.field}", line, col, brk.field))
+        add(Problem.of(rule, doc.display, brk.reason, f"$.{brk.field}", line, col, brk.field))
     if entry.get("epic_id") != epic_id:
         line, col = doc.where(["epic_id"])
         add(
-            Problem(
+            Problem.of(
+                LogEntryForAnotherEpic,
                 doc.display,
-                "VAL105",
                 f"entry is for {entry.get('epic_id')!r}, not {epic_id}",
-                CODES["VAL105"][1],
                 "$.epic_id",
                 line,
                 col,
@@ -182,11 +187,10 @@ def _index_entry(
         if iteration < before:
             line, col = doc.where(["iteration"])
             add(
-                Problem(
+                Problem.of(
+                    IterationBackwards,
                     doc.display,
-                    "VAL103",
                     f"iteration {iteration} is lower than {before} in an earlier {agent} entry",
-                    CODES["VAL103"][1],
                     "$.iteration",
                     line,
                     col,
@@ -211,12 +215,11 @@ def _index_entry(
         if missing:
             line, col = doc.where(["decision"])
             add(
-                Problem(
+                Problem.of(
+                    OperationalWithoutApprovals,
                     doc.display,
-                    "VAL121",
                     f"operational at iteration {iteration} without approvals from "
                     f"{', '.join(missing)} (needed in order: {', '.join(GUARDIANS)})",
-                    CODES["VAL121"][1],
                     "$.decision",
                     line,
                     col,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from guardians.validate.codes import CODES
+from guardians.rules.base import Severity
+from guardians.validate.codes import CODES, ValRule
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,23 @@ class Problem:
     column: int | None = None
     keyword: str = ""
     severity: str = "error"  # error | warning
+
+    @classmethod
+    def of(
+        cls,
+        rule: type[ValRule],
+        file: str,
+        message: str,
+        json_path: str = "$",
+        line: int | None = None,
+        column: int | None = None,
+        keyword: str = "",
+        *,
+        fix: str | None = None,
+    ) -> Problem:
+        """A problem of ``rule``: its code, severity and fix (unless a more specific fix is given)."""
+        severity = "warning" if rule.severity <= Severity.WARNING else "error"
+        return cls(file, rule.code, message, fix or rule.fix, json_path, line, column, keyword, severity)
 
     @property
     def rule(self) -> str:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from guardians.store.layout import EPIC_RE, is_message_name
-from guardians.validate.codes import CODES
+from guardians.validate.codes import UnknownFileKind
 from guardians.validate.document import Doc, kind_of, parse, read_file, schema_problems
 from guardians.validate.epic import ARTIFACT_SCHEMAS, EpicChecker, is_dir, message_schema, scan
 from guardians.validate.log import MAX_LINE, LogIndex, check_log
@@ -42,7 +42,7 @@ def check_single(path: Path, display: str, report: EpicReport) -> None:
     if schema_name is None:
         report.files.append(display)
         report.problems.append(
-            Problem(display, "VAL003", "no schema is known for this file name", CODES["VAL003"][1], keyword="file-kind")
+            Problem.of(UnknownFileKind, display, "no schema is known for this file name", keyword="file-kind")
         )
         return
     if located is not None and in_inbox:
