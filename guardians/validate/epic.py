@@ -270,7 +270,27 @@ class EpicChecker:
         except GuardianError:
             return []  # an unreadable log is reported by the log checks
         out = []
+        # Problems inside the artifacts are reported once, at the artifact, by the
+        # artifact checks; the message gets one line saying what they will cause.
+        elsewhere = sorted({f.file for f in admission.findings if f.code == "GRD010" and f.file and f.file != rel})
+        if elsewhere:
+            names = ", ".join(self.display(f) for f in elsewhere)
+            fix = "fix the artifacts (their problems are listed at each file), then resend the handoff"
+            out.append(
+                Problem(
+                    doc.display,
+                    "GRD010",
+                    f"the {agent} guardian would veto this handoff: {names} invalid",
+                    fix,
+                    "$",
+                    None,
+                    None,
+                    f"admission-{admission.verdict}",
+                )
+            )
         for f in admission.findings:
+            if f.code == "GRD010" and f.file in elsewhere:
+                continue
             here = f.file == rel
             line, col = doc.where(f.json_path) if here and f.json_path else (f.line, f.column)
             where = doc.display if here else self.display(f.file or rel)
