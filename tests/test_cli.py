@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from guardians.cli import cli
+from tests.conftest import REPO
 
 
 def _commands():
@@ -47,6 +48,8 @@ def test_help_lists_every_exit_code(run_cli):
     for code, meaning in EXIT_CODES:
         assert f"{code} {' '.join(meaning.split())}" in text, code
     assert {EXIT_WATCH_FAILED, EXIT_STORAGE_FAILED} == {3, 4}
+    assert "4 `guardians watch` stopped on a disk I/O error" in text
+    assert "check-write" in text and "hook claude-code" in text
 
 
 def test_explain_knows_every_validate_code(run_cli):
@@ -58,3 +61,12 @@ def test_explain_knows_every_validate_code(run_cli):
         assert result.exit_code == 0, result.output
         assert result.output.startswith(f"{rule.code} {rule.name} [{rule.severity}]")
         assert "What:" in result.output and "Why:" in result.output and "Fix:" in result.output
+
+
+def test_every_command_module_has_its_test_file():
+    """Tests mirror the commands: guardians/commands/<name>.py (or package) -> tests/commands/test_<name>.py."""
+    commands = REPO / "guardians" / "commands"
+    names = {p.stem for p in commands.glob("*.py") if p.name != "__init__.py"}
+    names |= {p.name for p in commands.iterdir() if (p / "__init__.py").is_file()}
+    missing = sorted(n for n in names if not (REPO / "tests" / "commands" / f"test_{n}.py").is_file())
+    assert missing == [], "add tests/commands/test_<name>.py, testing the command through the CLI"

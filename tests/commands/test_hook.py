@@ -1,12 +1,12 @@
-"""The write guard: `guardians hook claude-code` with recorded PreToolUse events, and `guardians check-write`.
+"""The write guard `guardians hook claude-code` (guardians/commands/hook.py), with recorded PreToolUse events.
 
 Every test runs the installed CLI as a separate process, on a copy of examples/clean.
+`guardians check-write`, which answers the same question for one path, is in test_check_write.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,50 +91,6 @@ def test_an_unreadable_event_blocks(root, stdin):
     result = subprocess.run([*GUARDIANS, "hook", "claude-code"], input=stdin, capture_output=True, text=True)
     assert result.returncode == 2
     assert "cannot read the hook event" in result.stderr
-
-
-def test_check_write_on_disk_and_from_stdin(root):
-    base = "docs/specs/epic_1/consensus"
-    result = check_write(root, f"{base}/artifacts/plan.json", f"{base}/artifacts/review.json")
-    assert result.returncode == 0, result.stdout
-    assert f"ok {base}/artifacts/plan.json (artifact)" in result.stdout
-    result = check_write(
-        root, f"{base}/artifacts/review.json", "-", stdin='{"epic_id": "epic_2", "verdict": "approve"}'
-    )
-    assert result.returncode == 1
-    assert "VAL135 epic_id is 'epic_2' but the file is in epic_1" in result.stdout
-    result = check_write(root, "--format", "json", f"{base}/artifacts/cicd.yaml")
-    assert result.returncode == 1
-    data = json.loads(result.stdout)
-    assert data["ok"] is False
-    assert data["results"][0]["findings"][0]["code"] == "GRD030"
-
-
-def test_check_write_usage_errors(root):
-    assert check_write(root).returncode == 2
-    assert check_write(root, "a.json", "b.json", "-").returncode == 2
-
-
-def test_check_write_reports_a_file_it_cannot_read(root):
-    target = consensus(root, "epic_1") / "artifacts" / "plan.json"
-    target.unlink()
-    os.mkfifo(target)
-    result = check_write(root, "docs/specs/epic_1/consensus/artifacts/plan.json")
-    assert result.returncode == 1
-    assert "VAL002" in result.stdout
-
-
-def test_every_missing_property_is_named_once(root):
-    result = check_write(
-        root,
-        "--format",
-        "json",
-        "docs/specs/epic_1/consensus/messages/inbox/migration/x.json",
-        "-",
-        stdin='{"epic_id": "epic_1", "type": "handoff"}',
-    )
-    paths = [f["json_path"] for f in json.loads(result.stdout)["results"][0]["findings"]]
-    assert paths == ["$.content", "$.from", "$.iteration", "$.subject", "$.timestamp", "$.to"]
 
 
 def test_a_fault_in_the_hook_blocks(root, monkeypatch):
