@@ -187,7 +187,7 @@ def files_mode(args: argparse.Namespace) -> int:
                 )
     print(
         f"{args.files} and {args.files * 10} SQL files of 5-20 statements; "
-        f"best of {args.repeat}; {os.cpu_count()} cores"
+        f"best of {args.repeat}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end"
     )
     print()
     print(
@@ -233,6 +233,7 @@ def python_mode(args: argparse.Namespace) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed command has its bytecode
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         for count in (args.operations // 10, args.operations):
             django = Path(tmp) / f"d{count}" / "shop" / "migrations" / "0002_many.py"
@@ -243,16 +244,23 @@ def python_mode(args: argparse.Namespace) -> int:
             alembic.write_text(_alembic(count), encoding="utf-8")
             for label, path in (("Django AddField", django), ("Alembic operations", alembic)):
                 engine = best(lambda p=path: analyze_paths([p]), args.repeat)
+                engine_cpu = min(_cpu_of(lambda p=path: analyze_paths([p])) for _ in range(args.repeat))
                 run_child(_cli("json", path), env)  # warm-up
-                cli = min(run_child(_cli("json", path), env)[0] for _ in range(args.repeat))
-                rows.append((label, count, engine, cli))
-    print(f"best of {args.repeat}")
+                runs = [run_child_cpu(_cli("json", path), env) for _ in range(args.repeat)]
+                rows.append((label, count, engine, engine_cpu, min(r[0] for r in runs), min(r[3] for r in runs)))
+    print(f"best of {args.repeat}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print()
-    print("| file | operations | engine in-process (s) | CLI subprocess (s) |")
-    print("|---|---:|---:|---:|")
-    for label, count, engine, cli in rows:
-        print(f"| {label} | {count:,} | {engine:.3f} | {cli:.3f} |")
+    print("| file | operations | engine wall (s) | engine CPU (s) | CLI wall (s) | CLI CPU (s) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, count, engine, engine_cpu, cli, cli_cpu in rows:
+        print(f"| {label} | {count:,} | {engine:.3f} | {engine_cpu:.3f} | {cli:.3f} | {cli_cpu:.3f} |")
     return 0
+
+
+def _cpu_of(fn: Callable[[], object]) -> float:
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
 
 
 def main(argv: list[str] | None = None) -> int:

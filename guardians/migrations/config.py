@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -118,6 +117,8 @@ def load_config(path: Path | None, *, start: Path | None = None) -> LintConfig:
         path = find_config(start or Path.cwd())
         if path is None:
             return LintConfig()
+    import tomllib  # only when there is a file to read
+
     text = _read(path)
     try:
         doc = tomllib.loads(text)
