@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest clean bench schemas browser
+.PHONY: demo test lint typecheck pytest clean bench schemas browser fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ browser:
 
 schemas: $(STAMP)
 	$(BIN)/guardians schema export schemas
+
+# Property tests over the loaders, the log reader and repair, each run again
+# and again with fresh random inputs for FUZZ_SECONDS seconds.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	GUARDIANS_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest -q -p no:cacheprovider -o timeout=0 tests/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

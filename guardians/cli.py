@@ -74,7 +74,9 @@ def run(root: Path, epics: tuple[str, ...], fmt: str) -> None:
 
     Runs the guardians in sequence over EPICS (e.g. epic_7), or over every
     epic under ROOT. Prints one line per decision. A message is decided
-    exactly once: running twice in a row changes nothing.
+    exactly once: running twice in a row changes nothing. An epic that cannot
+    be decided (damaged log, symlinked inbox, ...) does not stop the others:
+    they are listed at the end and the exit code is 2.
     """
     from guardians.commands.run import run_pipeline
 

@@ -17,8 +17,8 @@ def write_report(root: Path, epic_id: str, html: Path, *, out: IO[str]) -> int:
 
     try:
         epics = select_epics(root, [epic_id])
-        if html.is_dir():
-            raise UsageError(f"--html {html} is a directory; give a file name")
+        if str(html) != "-":
+            _check_target(html)
         page = render_report(epics[0])
     except GuardianError as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -36,3 +36,15 @@ def write_report(root: Path, epic_id: str, html: Path, *, out: IO[str]) -> int:
         return EXIT_USAGE
     out.write(f"wrote {html} ({len(data)} bytes)\n")
     return EXIT_OK
+
+
+def _check_target(html: Path) -> None:
+    """Write only regular files: a device node, FIFO, link or directory at PATH is left alone."""
+    from guardians.store.safepaths import UnsafePathError, check_output_path
+
+    if html.is_dir() and not html.is_symlink():
+        raise UsageError(f"--html {html} is a directory; give a file name")
+    try:
+        check_output_path(html)
+    except UnsafePathError as exc:
+        raise UsageError(f"--html {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
@@ -32,6 +33,9 @@ def run_pipeline(
     still be in progress; they are waited for until their mtime settles.
     Decisions go to ``out`` (a line each, or with ``fmt="json"`` a JSON
     object each: docs/machine-contract.md), errors to ``err``.
+    One epic's fault (a damaged log, a symlinked inbox, ...) never stops the
+    others: every epic that can be decided is, and the failed ones are listed
+    at the end with exit code 2. A disk I/O error stops the run at once.
     """
     err = err if err is not None else sys.stderr
     try:
@@ -50,6 +54,7 @@ def run_pipeline(
         out.flush()
 
     total = 0
+    failed: dict[str, str] = {}
     deadline = time.monotonic() + SETTLE_INVALID + 1.0
     todo = epics
     while todo:
@@ -57,9 +62,15 @@ def run_pipeline(
         for epic in todo:
             try:
                 result = process_epic(epic, on_decision=show)
-            except GuardianError as exc:
-                err.write(f"error: {epic.epic_id}: {exc}\n")
-                return EXIT_USAGE
+            except Exception as exc:
+                failed[epic.epic_id] = _describe(exc)
+                err.write(f"error: {epic.epic_id}: {failed[epic.epic_id]}\n")
+                if isinstance(exc, OSError) and exc.errno == errno.EIO:
+                    # After an fsync EIO the kernel may have dropped the pages:
+                    # going on could report success over lost writes.
+                    err.write("error: disk I/O error: stopping (see docs/protocol.md)\n")
+                    return EXIT_USAGE
+                continue
             total += len(result.decisions)
             if result.deferred:
                 waiting.append(epic)
@@ -67,9 +78,19 @@ def run_pipeline(
             break
         time.sleep(POLL)
         todo = waiting
-    if total == 0 and fmt != "json":
+    if total == 0 and not failed and fmt != "json":
         out.write("nothing to do: no pending messages\n")
+    if failed:
+        err.write(f"error: {len(failed)} of {len(epics)} epic(s) could not be decided: {', '.join(failed)}\n")
+        return EXIT_USAGE
     return 0
+
+
+def _describe(exc: Exception) -> str:
+    """A GuardianError says what is wrong and where; anything else also names its type."""
+    if isinstance(exc, GuardianError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:

@@ -29,13 +29,18 @@ def show_schema(name: str, out: IO[str]) -> int:
 def export_schemas(directory: Path, out: IO[str]) -> int:
     """Write DIRECTORY/<name>.schema.json for every schema (atomically, one file at a time)."""
     from guardians.store.atomic import atomic_write_text
+    from guardians.store.safepaths import UnsafePathError, check_output_path
 
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for entry in CATALOG:
-            target = directory / f"{entry.name}.schema.json"
-            atomic_write_text(target, dumps(schema(entry.name)))
+        targets = [(entry.name, directory / f"{entry.name}.schema.json") for entry in CATALOG]
+        for _name, target in targets:
+            check_output_path(target)  # regular files only: a device or link there stays untouched
+        for name, target in targets:
+            atomic_write_text(target, dumps(schema(name)))
             out.write(f"wrote {target}\n")
+    except UnsafePathError as exc:
+        raise UsageError(f"cannot write schemas to {directory}: {exc}") from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise UsageError(f"cannot write schemas to {directory}: {reason}; pick a writable directory") from exc

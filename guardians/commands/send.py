@@ -86,6 +86,9 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str], findings:
                 out.write(f"  fix: {f.suggestion}\n")
         return EXIT_PROBLEMS
     assert admission.message is not None
+    from guardians.store.safepaths import check_epic
+
+    check_epic(epic)  # never deliver through a symlinked inbox or into a non-directory
     target = _deliver(epic, to, data, admission.message, Path(name).suffix or ".yaml")
     out.write(f"delivered {epic.rel(target)}\n")
     return 0

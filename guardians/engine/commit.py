@@ -38,7 +38,7 @@ from guardians.store.chain import message_key
 from guardians.store.decision_log import DecisionLog
 from guardians.store.inbox import SENT_MODE, SETTLE_INVALID, SETTLE_VALID, Pending, move, pending, unique_target
 from guardians.store.layout import Epic, stamp
-from guardians.store.loaders import read_bounded
+from guardians.store.loaders import read_bounded_id
 
 LEASE_TIMEOUT = 60.0
 
@@ -67,7 +67,9 @@ def process_epic(
 ) -> EpicResult:
     """Decide every complete pending message of ``epic`` until none is left."""
     from guardians.store.filesystems import check_local
+    from guardians.store.safepaths import check_epic
 
+    check_epic(epic)
     check_local(epic.consensus)
     clock = now or (lambda: datetime.now(UTC))
     result = EpicResult()
@@ -77,32 +79,43 @@ def process_epic(
         recover(epic, log)
         skipped: set[Path] = set()
         while True:
-            decision = _next_decision(epic, log, clock, skipped)
-            if decision is None:
+            decided = _decide_pass(epic, log, clock, skipped, result, on_decision)
+            if not decided:
                 break
-            result.decisions.append(decision)
-            if on_decision is not None:
-                on_decision(decision)
+            # A decision may unblock a message deferred earlier (an approval
+            # waiting for its handoff): the next pass tries those again.
+            skipped.clear()
         result.deferred = len(skipped)
     return result
 
 
-def _next_decision(epic: Epic, log: DecisionLog, clock: Callable[[], datetime], skipped: set[Path]) -> Decision | None:
-    """Decide the first message that can be decided; None when none can.
+def _decide_pass(
+    epic: Epic,
+    log: DecisionLog,
+    clock: Callable[[], datetime],
+    skipped: set[Path],
+    result: EpicResult,
+    on_decision: Callable[[Decision], None] | None,
+) -> int:
+    """Decide every pending message of one listing, in pipeline order; returns how many.
 
-    A decision may unblock a message deferred earlier (an approval waiting
-    for its handoff), so deferrals are forgotten after every decision.
+    The inboxes are listed once per pass, not once per decision, so draining
+    n messages costs O(n) listing work. Messages written during the pass
+    (our own handoffs included) are found by the next pass.
     """
+    count = 0
     for item in pending(epic):
-        if item.path in skipped:
-            continue
+        if item.path in skipped or not os.path.lexists(item.path):
+            continue  # deferred in this pass, or moved by an earlier decision
         decision = decide(epic, item, log, clock())
         if decision is not None:
-            skipped.clear()
-            return decision
-        if item.path.exists():
+            count += 1
+            result.decisions.append(decision)
+            if on_decision is not None:
+                on_decision(decision)
+        elif os.path.lexists(item.path):
             skipped.add(item.path)
-    return None
+    return count
 
 
 def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decision | None:
@@ -111,8 +124,10 @@ def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decisi
 
     rel = epic.rel(item.path)
     try:
-        data = read_bounded(item.path, display=rel)
+        data, ident = read_bounded_id(item.path, display=rel)
     except InputError as exc:
+        if not os.path.lexists(item.path):
+            return None  # gone since the listing (its writer took it back): nothing to decide
         return _reject_unreadable(epic, item, log, now, exc)
     key = message_key(item.agent, item.path.name, data)
     if log.has_key(key):
@@ -128,7 +143,7 @@ def decide(epic: Epic, item: Pending, log: DecisionLog, now: datetime) -> Decisi
     decision = _decide_admitted(epic, item, key, admission, log, now, reader)
     if decision is None:
         return None
-    return _commit(epic, log, item, key, decision, now)
+    return _commit(epic, log, item, key, decision, now, ident)
 
 
 def _decide_admitted(
@@ -206,7 +221,22 @@ def _reject_unreadable(epic: Epic, item: Pending, log: DecisionLog, now: datetim
 # --- commit -------------------------------------------------------------------------
 
 
-def _commit(epic: Epic, log: DecisionLog, item: Pending, key: str, decision: Decision, now: datetime) -> Decision:
+def _commit(
+    epic: Epic,
+    log: DecisionLog,
+    item: Pending,
+    key: str,
+    decision: Decision,
+    now: datetime,
+    ident: tuple[int, int] | None = None,
+) -> Decision:
+    from guardians.engine.fit import fit_findings, output_problem
+
+    # Size and sanity first: nothing below may produce a journal that cannot be applied.
+    fit_findings(decision, epic.rel(epic.artifacts), key)
+    problem = output_problem(decision.files)
+    if problem:
+        decision = _too_large(decision, problem)
     rel_msg = epic.rel(item.path)
     folder = "rejected" if decision.decision == "reject" else "waiting" if decision.park else "processed"
     dest = unique_target(item.path.parent / folder, item.path.name, key)
@@ -229,7 +259,7 @@ def _commit(epic: Epic, log: DecisionLog, item: Pending, key: str, decision: Dec
         "details": _details(decision),
         "outputs": outputs,
     }
-    entries = [entry] + [{**base, "outputs": {}, **extra} for extra in decision.followups]
+    entries = _fit_entries([entry] + [{**base, "outputs": {}, **extra} for extra in decision.followups])
     journal = {
         "message": rel_msg,
         "dest": epic.rel(dest),
@@ -238,12 +268,41 @@ def _commit(epic: Epic, log: DecisionLog, item: Pending, key: str, decision: Dec
         "moves": [list(m) for m in decision.moves],
         "entries": entries,
         "reason": decision.details.get("reason") if folder == "rejected" else None,
+        # (device, inode) of the bytes decided: only that file is moved.
+        "ident": list(ident) if ident else None,
     }
     from guardians.store.atomic import atomic_write_bytes
 
     atomic_write_bytes(epic.journal_path, json.dumps(journal).encode())
     _apply(epic, log, journal)
     return decision
+
+
+def _fit_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries whose details would make an over-long log line keep only their summary."""
+    from guardians.engine.fit import ENTRY_BUDGET, entry_size, shrink_entry
+    from guardians.store.decision_log import MAX_LINE
+
+    out = [shrink_entry(e) if entry_size(e) > ENTRY_BUDGET else e for e in entries]
+    for e in out:
+        if entry_size(e) > MAX_LINE - 1024:  # seq, prev_hash and hash are added on append
+            raise InputError(Location(str(e.get("source_document"))), "decision is too large to record")
+    return out
+
+
+def _too_large(decision: Decision, problem: str) -> Decision:
+    """A decision whose outputs cannot be written becomes a reject that says why."""
+    reason = f"{problem}; nothing was written (split the change into smaller pieces)"
+    return Decision(
+        decision.agent,
+        "reject",
+        decision.epic_id,
+        decision.iteration,
+        reason,
+        decision.findings,
+        subject="decision_too_large",
+        details={"reason": reason, **{k: v for k, v in decision.details.items() if k.startswith("findings_")}},
+    )
 
 
 def _details(decision: Decision) -> dict[str, Any]:
@@ -289,14 +348,51 @@ def _apply(epic: Epic, log: DecisionLog, journal: dict[str, Any]) -> None:
         log.append(entry)
     message = _inside(epic, journal["message"])
     dest = _inside(epic, journal["dest"])
-    if message.exists() or message.is_symlink():
-        move(message, dest)
+    _move_decided(message, dest, journal.get("ident"))
     if journal.get("reason"):
         atomic_write_bytes(dest.with_name(dest.name + ".reason"), (str(journal["reason"]) + "\n").encode())
     os.unlink(epic.journal_path)
     from guardians.store.atomic import fsync_dir
 
     fsync_dir(epic.consensus)
+
+
+def _move_decided(message: Path, dest: Path, ident: list[int] | None) -> None:
+    """Move the decided message, but only if it is still the file whose bytes were decided.
+
+    A file renamed over the same name while we decided (or after a crash,
+    before the replay) is a new message: it stays pending and is decided
+    on its own.
+    """
+    try:
+        info = os.lstat(message)
+    except FileNotFoundError:
+        return
+    if ident and [info.st_dev, info.st_ino] != list(ident):
+        return
+    move(message, dest)
+    if not ident:
+        return
+    moved = os.lstat(dest)
+    if [moved.st_dev, moved.st_ino] != list(ident):
+        # Swapped between the check and the rename: put the newcomer back.
+        _requeue(dest, message)
+
+
+def _requeue(path: Path, pending_name: Path) -> None:
+    target = pending_name
+    n = 1
+    while True:
+        try:
+            os.link(path, target)
+            break
+        except FileExistsError:
+            n += 1
+            target = pending_name.with_name(f"{pending_name.stem}.{n}{pending_name.suffix}")
+    os.unlink(path)
+    from guardians.store.atomic import fsync_dir
+
+    fsync_dir(pending_name.parent)
 
 
 def _inside(epic: Epic, rel: str) -> Path:
@@ -363,8 +459,12 @@ def recover(epic: Epic, log: DecisionLog) -> bool:
         _SWEPT.add(epic.consensus)
     if not epic.journal_path.exists():
         return False
+    from guardians.store.safepaths import open_regular
+
+    with os.fdopen(open_regular(epic.journal_path, os.O_RDONLY), "rb") as fh:
+        raw = fh.read()
     try:
-        journal = json.loads(epic.journal_path.read_bytes())
+        journal = json.loads(raw)
     except ValueError:
         # Torn journal: the commit never started applying (the journal is
         # written atomically), so discard it; the message is still pending.

@@ -83,8 +83,10 @@ def veto_file(
     fallback: str,
 ) -> OutFile:
     """veto_YYYY_MM_DD_HH_MM_SS.yaml for ``target``'s inbox; the first blocking finding leads."""
+    from guardians.engine.fit import MAX_LISTED, findings_file, listed
+
     first = next((f for f in findings if f.blocking), findings[0] if findings else None)
-    body = {
+    body: dict[str, Any] = {
         "from": agent,
         "to": target,
         "timestamp": stamp(now),
@@ -103,9 +105,13 @@ def veto_file(
         "action_needed": _ACTIONS.get(
             subject, "Fix every finding listed below, then resend the handoff with the next iteration."
         ),
-        "findings": [f.to_dict() for f in findings],
+        "findings": [f.to_dict() for f in listed(findings)],
         "in_reply_to": key,
     }
+    if len(findings) > MAX_LISTED:
+        # A veto that fits: the full list is an artifact written with the decision.
+        body["findings_total"] = len(findings)
+        body["findings_file"] = findings_file(epic.rel(epic.artifacts), agent, key)
     return OutFile(f"{epic.rel(epic.inbox(target))}/veto_{stamp(now)}.yaml", dump_yaml(body))
 
 

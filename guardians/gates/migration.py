@@ -165,6 +165,7 @@ def _migration_paths(ctx: Context, listed: list[str]) -> tuple[list[Path], list[
     root = ctx.epic.root.resolve()
     found: list[Path] = []
     bad: dict[str, str] = {}
+    seen: set[tuple[int, int]] = set()
     for entry in listed:
         candidates = [ctx.epic.root / entry, ctx.epic.artifacts / entry]
         hit = next((c for c in candidates if c.is_file() or c.is_symlink()), None)
@@ -173,7 +174,11 @@ def _migration_paths(ctx: Context, listed: list[str]) -> tuple[list[Path], list[
         elif not hit.resolve().is_relative_to(root):
             bad[entry] = "lies outside the repository root"
         else:
-            found.append(hit)
+            # Many spellings of one file (./x, a//x, a/../a/x) are one file: analysed once.
+            info = hit.lstat()
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                found.append(hit)
     findings = [Finding(**{**f.__dict__, "file": "implementation.json"}) for f in MigrationPathOutsideRoot.check(bad)]
     return found, findings
 

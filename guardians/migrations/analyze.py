@@ -29,6 +29,7 @@ from guardians.migrations.layouts import (
     rollback_names,
 )
 from guardians.migrations.reading import read_migration
+from guardians.migrations.sandbox import parse_python
 from guardians.migrations.sql import SplitError, iter_sql, parse_sql
 from guardians.migrations.statement import (
     FILE_ERROR,
@@ -296,7 +297,7 @@ def _analyze_text(
         directives, bad = parse_directives(body, python=False)
     else:
         try:
-            tree = ast.parse(text, filename=display_path)
+            tree = parse_python(text, display_path)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None) or 1
             message = getattr(exc, "msg", None) or str(exc)

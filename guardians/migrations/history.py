@@ -54,12 +54,13 @@ class DjangoHistory:
     def _apply(self, path: Path, state: ProjectState) -> None:
         from guardians.migrations import django
         from guardians.migrations.reading import read_migration
+        from guardians.migrations.sandbox import parse_python
 
         text, _error, _line = read_migration(path, self._max_bytes)
         if text is None or not _DJANGO_MARK.search(text):
             return
         try:
-            tree = ast.parse(text, filename=str(path))
+            tree = parse_python(text, str(path))
         except (SyntaxError, ValueError):
             return  # reported when that file itself is linted
         django.translate(text, tree, path.as_posix(), state, emit=False)

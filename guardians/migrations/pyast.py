@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pgparse
 
+from guardians.migrations.sandbox import pg_parse
 from guardians.migrations.sql import parse_sql
 from guardians.migrations.statement import PARSE_ERROR, RawStatement
 
@@ -135,7 +136,7 @@ def str_list(node: ast.AST | None) -> list[str]:
 def sql_expression(text: str) -> str:
     """``text`` if it parses as a SQL expression, else a harmless constant."""
     try:
-        pgparse.parse("SELECT " + text)
+        pg_parse("SELECT " + text)
     except pgparse.PGQueryError:
         return "'?'"
     return text

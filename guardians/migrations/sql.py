@@ -20,6 +20,7 @@ from typing import Any
 
 import pgparse
 
+from guardians.migrations.sandbox import pg_parse
 from guardians.migrations.statement import PARSE_ERROR, RawStatement
 
 _SKIP_STR = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
@@ -95,7 +96,7 @@ def parse_sql(
     """
     src = _Source(text)
     try:
-        parsed = pgparse.parse(text)
+        parsed = pg_parse(text)
     except pgparse.PGQueryError:
         return _parse_pieces(src, first_line, first_column, anchor_line, autocommit, origin)
     except (ValueError, RuntimeError) as exc:  # defensive: binding-level failure
@@ -156,7 +157,7 @@ def _next_piece(text: str, pos: int, chunk_chars: int) -> tuple[int, list[dict[s
         end = size if cut == -1 or size - cut < chunk_chars // 2 else cut + 2
         piece = text[pos:end]
         try:
-            parsed = pgparse.parse(piece)
+            parsed = pg_parse(piece)
         except (pgparse.PGQueryError, ValueError, RuntimeError):
             parsed = None  # a syntax error, or a cut inside a string, comment or body
         if parsed is not None and (end == size or _ends_at_cut(parsed, piece)):
@@ -276,7 +277,7 @@ def _parse_pieces(
         if not piece.strip() or src.skip_blank(start) >= end:
             continue
         try:
-            parsed = pgparse.parse(piece)
+            parsed = pg_parse(piece)
         except pgparse.PGQueryError as exc:
             message = str(getattr(exc, "message", "") or exc)
             position = int(getattr(exc, "position", 0) or 0)

@@ -35,7 +35,10 @@ def template_env() -> Any:
     """Jinja2 environment over our own templates only; agent text is data, never a template."""
     import jinja2
 
+    from guardians.views.textsafe import finalize
+
     return jinja2.Environment(
+        finalize=finalize,  # no control or bidi characters in any output
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2"), default=False),

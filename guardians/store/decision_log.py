@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from guardians.errors import LogCorruptError
 from guardians.store.chain import GENESIS_PREFIX as GENESIS_PREFIX
@@ -97,12 +97,12 @@ class DecisionLog:
         if not _log_exists(self.path):
             self._index = _Index(head=genesis_hash(self.epic_id))
             return
-        size = self.path.stat().st_size
-        if size < self._index.offset:  # file was repaired/truncated: start over
-            self._index = _Index(head=genesis_hash(self.epic_id))
-        if size == self._index.offset:
-            return
-        with open(self.path, "rb") as fh:
+        with _open_log(self.path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size < self._index.offset:  # file was repaired/truncated: start over
+                self._index = _Index(head=genesis_hash(self.epic_id))
+            if size == self._index.offset:
+                return
             fh.seek(self._index.offset)
             lineno = self._index.seq
             for raw in fh:
@@ -154,7 +154,7 @@ class DecisionLog:
         """Stream complete entries; a torn final line is skipped."""
         if not _log_exists(self.path):
             return
-        with open(self.path, "rb") as fh:
+        with _open_log(self.path) as fh:
             for lineno, raw in enumerate(fh, 1):
                 if not raw.endswith(b"\n"):
                     return
@@ -184,7 +184,9 @@ class DecisionLog:
 
     def _write_line(self, line: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        from guardians.store.safepaths import open_regular
+
+        fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             written = os.write(fd, line)
             if written != len(line):
@@ -207,22 +209,24 @@ class DecisionLog:
         """
         if not _log_exists(self.path):
             return None
-        size = self.path.stat().st_size
-        if size == 0:
-            return None
-        cut = _good_prefix_length(self.path, size)
-        if cut == size:
-            return None
-        with open(self.path, "rb") as fh:
+        from guardians.store.safepaths import expect_dir, open_regular
+
+        with os.fdopen(open_regular(self.path, os.O_RDWR), "r+b") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size == 0:
+                return None
+            cut = _good_prefix_length(fh, size)
+            if cut == size:
+                return None
             fh.seek(cut)
             tail = fh.read()
-        from guardians.store.atomic import atomic_write_bytes
-        from guardians.store.layout import stamp
+            from guardians.store.atomic import atomic_write_bytes
+            from guardians.store.layout import stamp
 
-        qdir = self.path.parent / "quarantine"
-        qfile = qdir / f"{self.path.name}.{stamp()}.{cut}.torn"
-        atomic_write_bytes(qfile, tail)
-        with open(self.path, "r+b") as fh:
+            qdir = self.path.parent / "quarantine"
+            expect_dir(qdir, str(qdir))
+            qfile = qdir / f"{self.path.name}.{stamp()}.{cut}.torn"
+            atomic_write_bytes(qfile, tail)
             fh.truncate(cut)
             fh.flush()
             os.fsync(fh.fileno())
@@ -236,15 +240,26 @@ class DecisionLog:
 def _log_exists(path: Path) -> bool:
     """False when there is no log yet; refuses anything but a regular file."""
     try:
-        mode = path.stat().st_mode
+        mode = path.lstat().st_mode
     except FileNotFoundError:
         return False
     if not stat.S_ISREG(mode):
+        what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
         raise LogCorruptError(
-            f"{path} is not a regular file; the decision log must be the file the guardians append to "
-            "(move the directory or device away, then restore the log from version control)"
+            f"{path} is {what}; the decision log must be the file the guardians append to "
+            "(move the link, directory or device away, then restore the log from version control)"
         )
     return True
+
+
+def _open_log(path: Path) -> BinaryIO:
+    """The log opened for reading without following a link (it must be a regular file)."""
+    from guardians.store.safepaths import UnsafePathError, open_regular
+
+    try:
+        return os.fdopen(open_regular(path, os.O_RDONLY), "rb")
+    except UnsafePathError as exc:
+        raise LogCorruptError(str(exc)) from None
 
 
 def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
@@ -255,18 +270,17 @@ def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
     return entry
 
 
-def _good_prefix_length(path: Path, size: int) -> int:
+def _good_prefix_length(fh: BinaryIO, size: int) -> int:
     """Length of the file up to and including the last good line.
 
     Only the final line may be bad; a bad line earlier means the log was
     damaged some other way, and we refuse to guess (fail closed).
     """
-    if _tail_is_clean(path, size):
+    if _tail_is_clean(fh, size):
         return size
-    with open(path, "rb") as fh:
-        data_tail_start = max(0, size - 2 * MAX_LINE)
-        fh.seek(data_tail_start)
-        tail = fh.read()
+    data_tail_start = max(0, size - 2 * MAX_LINE)
+    fh.seek(data_tail_start)
+    tail = fh.read(size - data_tail_start)
     last_nl = tail.rfind(b"\n")
     if last_nl == -1:
         if data_tail_start:
@@ -283,9 +297,17 @@ def _good_prefix_length(path: Path, size: int) -> int:
         # The last complete line starts before the window: it is not one of ours.
         raise LogCorruptError("decision log's last line is longer than any entry; refusing to repair")
     last_line = tail[prev_nl + 1 : last_nl + 1]
-    try:
-        json.loads(last_line)
-    except (ValueError, RecursionError):
+    shape = _entry_shape(last_line)
+    if shape == "edited":
+        # Complete and shaped like an entry, but its hash is wrong: no crash
+        # leaves that, someone changed it. Cutting it would hide the change.
+        raise LogCorruptError(
+            "decision log's last line is an entry whose hash does not match its content (edited); "
+            "refusing to repair: `guardians log verify` shows it, restore the log from version control"
+        )
+    if shape == "garbage":
+        # Not one of our entries (torn JSON, NULs, or a parseable line that is
+        # no entry): quarantine and cut it, so nothing chains onto it.
         if prev_nl == -1 and data_tail_start == 0:
             return 0
         _ensure_line_ok(tail, prev_nl)
@@ -293,29 +315,46 @@ def _good_prefix_length(path: Path, size: int) -> int:
     return complete_end
 
 
-def _tail_is_clean(path: Path, size: int, window: int = 64 * 1024) -> bool:
+_ENTRY_KEYS = ("seq", "prev_hash", "hash")
+
+
+def _entry_shape(line: bytes) -> str:
+    """'entry' (a hashed entry), 'edited' (entry-shaped, hash wrong) or 'garbage'."""
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return "garbage"
+    if not isinstance(value, dict) or not all(k in value for k in _ENTRY_KEYS):
+        return "garbage"
+    if not isinstance(value["seq"], int) or not isinstance(value["hash"], str):
+        return "garbage"
+    try:
+        ok = value["hash"] == entry_hash(value)
+    except (TypeError, ValueError):
+        return "garbage"
+    return "entry" if ok else "edited"
+
+
+def _tail_is_clean(fh: BinaryIO, size: int, window: int = 64 * 1024) -> bool:
     """The common case, cheaply: the file ends with a complete line that parses.
 
     Reads at most ``window`` bytes, so opening a long log stays O(1).
     """
-    with open(path, "rb") as fh:
-        start = max(0, size - window)
-        fh.seek(start)
-        tail = fh.read()
+    start = max(0, size - window)
+    fh.seek(start)
+    tail = fh.read(size - start)
     if not tail.endswith(b"\n"):
         return False
     prev_nl = tail.rfind(b"\n", 0, len(tail) - 1)
     if prev_nl == -1 and start:
         return False  # last line longer than the window: let the full check decide
-    return not isinstance(parse_entry(tail[prev_nl + 1 :]), str)
+    return _entry_shape(tail[prev_nl + 1 :]) == "entry"
 
 
 def _ensure_line_ok(tail: bytes, end_nl: int) -> None:
     start = tail.rfind(b"\n", 0, end_nl) + 1
-    try:
-        json.loads(tail[start : end_nl + 1])
-    except (ValueError, RecursionError):
-        raise LogCorruptError("decision log has more than one damaged line at its end; refusing to repair") from None
+    if _entry_shape(tail[start : end_nl + 1]) != "entry":
+        raise LogCorruptError("decision log has more than one damaged line at its end; refusing to repair")
 
 
 def verify_file(path: Path, epic_id: str) -> VerifyResult:
@@ -326,7 +365,11 @@ def verify_file(path: Path, epic_id: str) -> VerifyResult:
             return VerifyResult(True, 0, verifier.head)
     except LogCorruptError as exc:
         return VerifyResult(False, 0, verifier.head, None, str(exc))
-    with open(path, "rb") as fh:
+    try:
+        fh = _open_log(path)
+    except (LogCorruptError, OSError) as exc:
+        return VerifyResult(False, 0, verifier.head, None, str(exc))
+    with fh:
         for raw in fh:
             head = verifier.head
             _, breaks = verifier.feed(raw)

@@ -31,6 +31,17 @@ MAX_DEPTH = 64
 
 def read_bounded(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> bytes:
     """Read a regular file, refusing symlinks, FIFOs, devices and oversize files."""
+    return read_bounded_id(path, display=display, max_bytes=max_bytes)[0]
+
+
+def read_bounded_id(
+    path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES
+) -> tuple[bytes, tuple[int, int]]:
+    """:func:`read_bounded`, plus the (device, inode) of the file that was read.
+
+    The identity lets a caller move exactly the file it decided on, not one
+    renamed over the same name in the meantime.
+    """
     name = display or str(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -58,7 +69,7 @@ def read_bounded(path: Path, *, display: str | None = None, max_bytes: int = MAX
         os.close(fd)
     if len(data) > max_bytes:
         raise InputError(Location(name), f"file is larger than the limit of {max_bytes} bytes")
-    return data
+    return data, (info.st_dev, info.st_ino)
 
 
 def load_document(data: bytes, name: str) -> Any:
@@ -214,7 +225,34 @@ def _safe_loader() -> Any:
         return out
 
     _Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+
+    # YAML 1.1 reads ``1:0`` as 60 and ``12:30`` as 750 (base 60); nobody means
+    # that in a message. Such plain scalars are refused, with their line.
+    for first in "+-0123456789":
+        _Loader.yaml_implicit_resolvers.setdefault(first, []).insert(0, (_SEXAGESIMAL_TAG, _SEXAGESIMAL))
+
+    def construct_sexagesimal(loader: Any, node: Any) -> Any:
+        raise _YamlReject(
+            f"{node.value!r} is a YAML 1.1 base-60 number (read as {_base60(node.value)}); "
+            "quote it if it is text, or write the number",
+            node.start_mark,
+        )
+
+    _Loader.add_constructor(_SEXAGESIMAL_TAG, construct_sexagesimal)
     return _Loader
+
+
+_SEXAGESIMAL_TAG = "tag:guardians,2026:sexagesimal"
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+
+
+def _base60(text: str) -> str:
+    sign = -1 if text.startswith("-") else 1
+    whole, _, frac = text.lstrip("+-").replace("_", "").partition(".")
+    value = 0
+    for part in whole.split(":"):
+        value = value * 60 + int(part)
+    return str(sign * value) + (f".{frac}" if frac else "")
 
 
 class _YamlReject(Exception):
@@ -303,7 +341,9 @@ def _check_plain(value: Any, name: str) -> None:
 
 def _not_plain(node: Any) -> str:
     """Why ``node`` (not its children) cannot be carried by JSON; "" when it can."""
-    if isinstance(node, str | bool | dict | list | type(None)):
+    if isinstance(node, str):
+        return impossible_time(node)
+    if isinstance(node, bool | dict | list | type(None)):
         return ""
     if isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
         return "NaN and Infinity are not allowed"
@@ -311,6 +351,34 @@ def _not_plain(node: Any) -> str:
         return "integer out of range (must fit in 64 bits)"
     if not isinstance(node, int | float):
         return f"value of type {type(node).__name__} is not allowed"
+    return ""
+
+
+# Time stamps as the protocol writes them (YYYY_MM_DD_HH_MM_SS) and ISO 8601
+# dates and times. The schemas check their shape; whether the time exists
+# (no 30 February, no hour 25) is checked here, once, for every reader.
+_STAMP_RE = re.compile(r"[0-9]{4}_[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{2}")
+_ISO_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?")
+_ISO_ZONE_RE = re.compile(r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
+#: A JSON string literal that may be a time stamp (for fast paths that never walk the tree).
+TIME_LITERAL = re.compile(r'"([0-9]{4}[-_][0-9]{2}[-_][0-9]{2}[^"\\]{0,30})"')
+
+
+def impossible_time(text: str) -> str:
+    """Why ``text``, shaped like a time stamp, names no real time; "" otherwise."""
+    if not 10 <= len(text) <= 40 or not text[:4].isdigit():
+        return ""
+    from datetime import datetime
+
+    try:
+        if _STAMP_RE.fullmatch(text):
+            datetime.strptime(text, "%Y_%m_%d_%H_%M_%S")
+        else:
+            bare = _ISO_ZONE_RE.sub("", text)
+            if _ISO_RE.fullmatch(bare):
+                datetime.fromisoformat(bare)
+    except ValueError as exc:
+        return f"{text!r} is not a real time: {exc}"
     return ""
 
 

@@ -86,7 +86,13 @@ class VetoMessage(Strict):
     )
     content: VetoContent
     action_needed: ShortText = Field(description="What the recipient must do before resending.")
-    findings: list[FindingRecord] = Field(default_factory=list, description="Every finding behind the veto.")
+    findings: list[FindingRecord] = Field(
+        default_factory=list, description="The findings behind the veto (at most 50, blocking ones first)."
+    )
+    findings_total: int | None = Field(default=None, ge=0, description="How many findings there are, when capped.")
+    findings_file: str | None = Field(
+        default=None, max_length=500, description="Artifact with every finding, when the list above is capped."
+    )
     in_reply_to: Sha256 = Field(description="sha256 of the message that was vetoed.")
 
 

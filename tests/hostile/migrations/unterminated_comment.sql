@@ -1,0 +1,2 @@
+/* never closed
+DROP TABLE x;
