@@ -20,11 +20,6 @@ import yaml
 from tests.conftest import consensus
 from tests.hostile_support import age, inbox, make_repo
 
-# The admission check that rejects protocol-forbidden vetoes, escalations and
-# approvals in a guardian inbox (and guardian origins) is being written
-# separately; this test drives it and must pass once it lands.
-pytestmark = pytest.mark.xfail(strict=True, reason="admission of guardian-to-guardian vetoes not merged yet")
-
 RUN_DEADLINE = 60.0  # a run over three small epics takes a few seconds
 
 VETO = {

@@ -372,7 +372,7 @@ def _bad_messages() -> dict[str, tuple[str, str]]:
             good.replace("2026_11_22_10_05_00", "2026_02_30_10_05_00"),
             "'2026_02_30_10_05_00' is not a real time",
         ),
-        "surrogate.json": (surrogate, "contains a lone surrogate (\\ud800"),
+        "surrogate.json": (surrogate, "contains a lone UTF-16 surrogate"),
     }
 
 

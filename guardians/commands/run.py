@@ -6,6 +6,7 @@ import errno
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,7 +14,7 @@ from guardians.engine.commit import process_epic
 from guardians.engine.decision import Decision
 from guardians.errors import EXIT_USAGE, GuardianError
 from guardians.store.inbox import SETTLE_INVALID
-from guardians.store.layout import select_epics
+from guardians.store.layout import Epic, select_epics
 
 POLL = 0.1
 
@@ -57,33 +58,50 @@ def run_pipeline(
     failed: dict[str, str] = {}
     deadline = time.monotonic() + SETTLE_INVALID + 1.0
     todo = epics
-    while todo:
-        waiting = []
-        for epic in todo:
-            try:
-                result = process_epic(epic, on_decision=show)
-            except Exception as exc:
-                failed[epic.epic_id] = _describe(exc)
-                err.write(f"error: {epic.epic_id}: {failed[epic.epic_id]}\n")
-                if isinstance(exc, OSError) and exc.errno == errno.EIO:
-                    # After an fsync EIO the kernel may have dropped the pages:
-                    # going on could report success over lost writes.
-                    err.write("error: disk I/O error: stopping (see docs/protocol.md)\n")
-                    return EXIT_USAGE
-                continue
-            total += len(result.decisions)
-            if result.deferred:
-                waiting.append(epic)
-        if not waiting or not wait_for_writers or time.monotonic() > deadline:
-            break
-        time.sleep(POLL)
-        todo = waiting
+    try:
+        while todo:
+            decided, waiting = _one_pass(todo, show, failed, err)
+            total += decided
+            if not waiting or not wait_for_writers or time.monotonic() > deadline:
+                break
+            time.sleep(POLL)
+            todo = waiting
+    except _DiskFailed:
+        # After an fsync EIO the kernel may have dropped the pages: going on
+        # could report success over lost writes.
+        err.write("error: disk I/O error: stopping (see docs/protocol.md)\n")
+        return EXIT_USAGE
     if total == 0 and not failed and fmt != "json":
         out.write("nothing to do: no pending messages\n")
     if failed:
         err.write(f"error: {len(failed)} of {len(epics)} epic(s) could not be decided: {', '.join(failed)}\n")
         return EXIT_USAGE
     return 0
+
+
+class _DiskFailed(Exception):
+    pass
+
+
+def _one_pass(
+    todo: list[Epic], show: Callable[[Decision], None], failed: dict[str, str], err: IO[str]
+) -> tuple[int, list[Epic]]:
+    """Decide each epic in turn; an epic's fault is recorded and the next epic goes on."""
+    decided = 0
+    waiting: list[Epic] = []
+    for epic in todo:
+        try:
+            result = process_epic(epic, on_decision=show)
+        except Exception as exc:
+            failed[epic.epic_id] = _describe(exc)
+            err.write(f"error: {epic.epic_id}: {failed[epic.epic_id]}\n")
+            if isinstance(exc, OSError) and exc.errno == errno.EIO:
+                raise _DiskFailed from exc
+            continue
+        decided += len(result.decisions)
+        if result.deferred:
+            waiting.append(epic)
+    return decided, waiting
 
 
 def _describe(exc: Exception) -> str:

@@ -83,7 +83,7 @@ def output_problem(files: list[OutFile]) -> str | None:
 
 
 def entry_size(entry: dict[str, Any]) -> int:
-    from guardians.store.decision_log import canonical
+    from guardians.store.chain import canonical
 
     return len(canonical(entry))
 

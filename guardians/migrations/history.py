@@ -10,7 +10,6 @@ n migrations costs n parses, not n^2.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
