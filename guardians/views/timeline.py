@@ -143,6 +143,10 @@ class Row:
     source_document: str
     hash: str
     risk: str
+    approved_by: str = ""
+    approval_reason: str = ""
+    suppressed: tuple[tuple[str, str], ...] = ()  # (code, reason) accepted by an approval or inline
+    closed_reason: str = ""
 
     @classmethod
     def of(cls, entry: dict[str, Any], epic_id: str) -> Row:
@@ -164,6 +168,7 @@ class Row:
             source_document=str(entry.get("source_document", "")),
             hash=str(entry.get("hash", "")),
             risk=str(details.get("risk") or ""),
+            **_approval_fields(details),
         )
 
     @property
@@ -180,9 +185,15 @@ class Row:
             arrow = "to" if self.decision in ("veto", "escalate") else "handed to"
             parts.append(f"{arrow} {self.target}")
         head = " ".join(parts)
-        if self.summary:
-            return f"{head}: {self.summary}" if head else self.summary
-        return head
+        text = f"{head}: {self.summary}" if head and self.summary else head or self.summary
+        if self.approved_by:
+            said = f"approved by {self.approved_by}"
+            text += f" (reason: {self.approval_reason})" if said in text else f" ({said}: {self.approval_reason})"
+        if self.closed_reason and self.closed_reason not in text:
+            text += f" (reason: {self.closed_reason})"
+        if self.suppressed:
+            text += "; suppressed " + ", ".join(f"{code} ({reason})" for code, reason in self.suppressed)
+        return text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,7 +209,26 @@ class Row:
             "findings": [f.raw for f in self.findings],
             "source_document": self.source_document,
             "hash": self.hash,
+            "approved_by": self.approved_by or None,
+            "approval_reason": self.approval_reason or None,
+            "suppressed": [{"code": code, "reason": reason} for code, reason in self.suppressed],
         }
+
+
+def _approval_fields(details: dict[str, Any]) -> dict[str, Any]:
+    """Who approved and why, what was suppressed, why an epic was closed: shown wherever the entry is."""
+    out: dict[str, Any] = {}
+    approval = details.get("approval")
+    if isinstance(approval, dict) and isinstance(approval.get("by"), str):
+        out["approved_by"] = approval["by"]
+        out["approval_reason"] = str(approval.get("reason") or "")
+    suppressed = details.get("suppressed")
+    if isinstance(suppressed, list):
+        pairs = [(str(s.get("code", "")), str(s.get("reason", ""))) for s in suppressed[:50] if isinstance(s, dict)]
+        out["suppressed"] = tuple(pairs)
+    if isinstance(details.get("reason"), str) and details.get("closed"):
+        out["closed_reason"] = details["reason"]
+    return out
 
 
 def _int(value: Any) -> int:
