@@ -328,7 +328,7 @@ class UnboundedScaling(RuleUnit):
             )
 
 
-class CommandMissing:
+class CommandMissing(RuleUnit):
     """What: the workflow has no command to deploy, test or roll back with: plan.json names
     none and the repository has no default script or test runner, or plan.json names a
     script the repository does not contain.
@@ -350,14 +350,12 @@ class CommandMissing:
     severity: ClassVar[Severity] = Severity.WARNING
     safer: ClassVar[str] = "name deploy, test and rollback commands the repository really has"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         for cmd in inp.commands():
             if cmd.command is None:
-                yield Finding(
-                    "DEP108",
+                yield cls.finding(
                     f"no {cmd.role} command: {cmd.missing}",
-                    severity=Severity.WARNING,
                     blocking=False,
                     file="plan.json",
                     json_path=f"$.operations.{cmd.role}_command",
@@ -365,7 +363,7 @@ class CommandMissing:
                 )
 
 
-class ScalingUnspecified:
+class ScalingUnspecified(RuleUnit):
     """What: plan.json gives `operations.resources.replicas` but no `scaling` bounds.
 
     Why: autoscaling bounds are a capacity decision; a guardian that made them up
@@ -381,14 +379,12 @@ class ScalingUnspecified:
     severity: ClassVar[Severity] = Severity.INFO
     safer: ClassVar[str] = "state autoscaling bounds in the plan, or none at all"
 
-    @staticmethod
-    def check(inp: DeployInput) -> Iterator[Finding]:
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
         res = inp.ops.resources
         if res is not None and res.replicas is not None and res.scaling is None:
-            yield Finding(
-                "DEP109",
+            yield cls.finding(
                 f"no autoscaling bounds in plan.json: {res.replicas} fixed replica(s)",
-                severity=Severity.INFO,
                 blocking=False,
                 file="plan.json",
                 json_path="$.operations.resources.scaling",
