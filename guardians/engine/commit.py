@@ -55,6 +55,10 @@ def lease(epic: Epic, timeout: float = LEASE_TIMEOUT) -> Any:
     """The per-epic lease: one process decides an epic's messages at a time."""
     from filelock import FileLock
 
+    from guardians.store.gitignore import ensure_gitignore
+
+    if epic.consensus.is_dir():
+        ensure_gitignore(epic.consensus)  # before the lock file exists, so git never lists it
     return FileLock(str(epic.lock_path), timeout=timeout)
 
 
