@@ -44,6 +44,8 @@ class _Index:
     approval: dict[str, Any] | None = None
     # sha256 of every file an approve entry wrote -> the agent that wrote it.
     produced: dict[str, str] = field(default_factory=dict)
+    # path -> sha256 of the last bytes a guardian entry says it wrote there.
+    written: dict[str, str] = field(default_factory=dict)
 
     def add(self, entry: dict[str, Any]) -> None:
         key = entry.get("message_key")
@@ -51,9 +53,12 @@ class _Index:
             self.keys.add(key)
         decision = str(entry.get("decision"))
         self.counts[decision] = self.counts.get(decision, 0) + 1
-        if decision == "approve" and isinstance(entry.get("outputs"), dict):
-            for digest in entry["outputs"].values():
-                self.produced[str(digest)] = str(entry.get("agent"))
+        outputs = entry.get("outputs")
+        if isinstance(outputs, dict):
+            for path, digest in outputs.items():
+                self.written[str(path)] = str(digest)
+                if decision == "approve":
+                    self.produced[str(digest)] = str(entry.get("agent"))
         if decision == "reject":
             return
         self.last[str(entry.get("agent"))] = entry
@@ -140,6 +145,11 @@ class DecisionLog:
         """The agent whose approve entry recorded writing a file with this digest."""
         self._refresh()
         return self._index.produced.get(sha256)
+
+    def wrote(self, path: str) -> str | None:
+        """sha256 of the last bytes a logged decision wrote to PATH (repository-relative), if any."""
+        self._refresh()
+        return self._index.written.get(path)
 
     def latest_approval(self) -> dict[str, Any] | None:
         self._refresh()
