@@ -84,6 +84,18 @@ def run(root: Path, epics: tuple[str, ...], fmt: str) -> None:
 @cli.command()
 @ROOT_OPTION
 @click.argument("epic")
+@click.option("--reason", required=True, help="Why the epic is stopped (recorded in the log).")
+@click.option("--by", default="tech-lead", show_default=True, help="Who closes it.")
+def close(root: Path, epic: str, reason: str, by: str) -> None:
+    """Stop an escalated (or waiting) EPIC: `run` leaves its messages alone from then on."""
+    from guardians.commands.close import close_epic
+
+    _exit(close_epic(root, epic, reason, by, out=_stdout()))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.argument("epic")
 def init(root: Path, epic: str) -> None:
     """Scaffold a new epic: epic_<N>.md, artifacts/ and one inbox per agent."""
     from guardians.commands.init import init_epic

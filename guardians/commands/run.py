@@ -61,6 +61,8 @@ def run_pipeline(
                 err.write(f"error: {epic.epic_id}: {exc}\n")
                 return EXIT_USAGE
             total += len(result.decisions)
+            if result.closed and todo is epics:  # said once, on the first pass
+                out.write(f"{epic.epic_id} {result.closed}; its messages are left alone\n")
             if result.deferred:
                 waiting.append(epic)
         if not waiting or not wait_for_writers or time.monotonic() > deadline:

@@ -49,6 +49,7 @@ Evaluator = Callable[[Context], "Decision | None"]
 class EpicResult:
     decisions: list[Decision] = field(default_factory=list)
     deferred: int = 0
+    closed: str | None = None  # why the epic is closed (its messages are left alone)
 
 
 def lease(epic: Epic, timeout: float = LEASE_TIMEOUT) -> Any:
@@ -79,6 +80,12 @@ def process_epic(
         log = DecisionLog.open(epic.log_path, epic.epic_id)
         log.startup_repair()
         recover(epic, log)
+        closing = log.closed()
+        if closing is not None:
+            details = closing.get("details")
+            why = details.get("reason", "") if isinstance(details, dict) else ""
+            result.closed = f"closed by {closing.get('agent')}: {why}"
+            return result
         skipped: set[Path] = set()
         while True:
             decision = _next_decision(epic, log, clock, skipped)

@@ -42,6 +42,7 @@ class _Index:
     # what guardians ask of the history, without rescanning the file.
     last: dict[str, dict[str, Any]] = field(default_factory=dict)
     approval: dict[str, Any] | None = None
+    closed: dict[str, Any] | None = None  # the `guardians close` entry, once there is one
     # sha256 of every file an approve entry wrote -> the agent that wrote it.
     produced: dict[str, str] = field(default_factory=dict)
     # path -> sha256 of the last bytes a guardian entry says it wrote there.
@@ -61,6 +62,8 @@ class _Index:
                     self.produced[str(digest)] = str(entry.get("agent"))
         if decision == "reject":
             return
+        if decision == "closed":
+            self.closed = entry
         self.last[str(entry.get("agent"))] = entry
         details = entry.get("details")
         if isinstance(details, dict) and isinstance(details.get("approval"), dict):
@@ -150,6 +153,11 @@ class DecisionLog:
         """sha256 of the last bytes a logged decision wrote to PATH (repository-relative), if any."""
         self._refresh()
         return self._index.written.get(path)
+
+    def closed(self) -> dict[str, Any] | None:
+        """The entry that closed the epic (``guardians close``), if any."""
+        self._refresh()
+        return self._index.closed
 
     def latest_approval(self) -> dict[str, Any] | None:
         self._refresh()

@@ -30,7 +30,7 @@ from guardians.errors import UsageError
 from guardians.protocol.stamps import StampError, parse_stamp
 from guardians.store.layout import Epic, check_agent
 
-DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational")
+DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational", "closed")
 FORMATS: tuple[str, ...] = ("table", "json", "markdown", "mermaid")
 TABLE_TEXT_MAX = 240
 FINDING_KEYS: tuple[str, ...] = (
@@ -212,6 +212,7 @@ class Row:
             "approved_by": self.approved_by or None,
             "approval_reason": self.approval_reason or None,
             "suppressed": [{"code": code, "reason": reason} for code, reason in self.suppressed],
+            "closed_reason": self.closed_reason or None,
         }
 
 

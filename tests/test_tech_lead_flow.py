@@ -1,0 +1,88 @@
+"""The tech lead's flow: close a stuck epic, see reasons everywhere, and a board that never goes backwards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import append_entry, consensus, log_entries
+
+
+def _status(run_cli, root: Path) -> dict:
+    result = run_cli("status", "--root", str(root), "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {s["epic_id"]: s for s in json.loads(result.output)}
+
+
+def test_close_stops_an_escalated_epic_and_run_leaves_it_alone(example, run_cli) -> None:
+    root = example("three-strikes")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    assert _status(run_cli, root)["epic_6"]["escalated"] is True
+    result = run_cli("close", "epic_6", "--root", str(root), "--reason", "the feature is dropped from the release")
+    assert result.exit_code == 0, result.output
+    last = log_entries(root, "epic_6")[-1]
+    assert last["decision"] == "closed" and last["agent"] == "tech-lead"
+    assert last["details"]["reason"] == "the feature is dropped from the release"
+    assert run_cli("log", "verify", "--root", str(root)).exit_code == 0
+    # a fixed handoff arriving later is not decided
+    handoff = consensus(root, "epic_6") / "messages" / "inbox" / "migration" / "late.yaml"
+    handoff.write_text(
+        "from: quality\nto: migration\ntimestamp: '2026_11_30_10_00_00'\nepic_id: epic_6\niteration: 4\n"
+        "type: handoff\nsubject: ready_for_guardians\ncontent: {}\n"
+    )
+    run = run_cli("run", "--root", str(root))
+    assert run.exit_code == 0 and "closed by tech-lead" in run.output and "dropped" in run.output
+    assert handoff.exists()
+    board = _status(run_cli, root)["epic_6"]
+    assert board["closed"] is True and board["escalated"] is False and "dropped" in board["closed_reason"]
+    table = run_cli("status", "--root", str(root)).output
+    assert "closed: the feature is dropped" in table
+    timeline = run_cli("log", "epic_6", "--root", str(root), "--format", "json").output
+    assert "the feature is dropped from the release" in timeline.splitlines()[-1]
+    # closing twice is harmless; the validator accepts the log
+    assert "already closed" in run_cli("close", "epic_6", "--root", str(root), "--reason", "again").output
+    assert run_cli("validate", "--root", str(root)).exit_code in (0, 1)
+    assert "closed" not in run_cli("validate", "--root", str(root)).output
+
+
+def test_close_refuses_an_epic_that_is_not_stuck(example, run_cli) -> None:
+    root = example("clean")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    result = run_cli("close", "epic_1", "--root", str(root), "--reason", "x")
+    assert result.exit_code == 2 and "neither escalated nor waiting" in result.output + result.stderr
+    assert log_entries(root, "epic_1")[-1]["decision"] == "operational"
+
+
+def test_a_stray_message_does_not_undecide_an_operational_epic(tmp_path: Path, run_cli) -> None:
+    append_entry(tmp_path, "epic_2", "migration", "approve", 2, "2026_11_25_10_00_00", handed_to="deploy")
+    append_entry(tmp_path, "epic_2", "process", "operational", 2, "2026_11_25_10_00_04")
+    # a late invalid message of an earlier round is vetoed, and a stray one is rejected
+    append_entry(tmp_path, "epic_2", "deploy", "veto", 1, "2026_11_25_11_00_00", subject="invalid_message")
+    append_entry(tmp_path, "epic_2", "migration", "reject", 1, "2026_11_25_11_00_01")
+    board = _status(run_cli, tmp_path)["epic_2"]
+    assert board["operational"] is True and board["open_vetoes"] == []
+    assert board["iteration"] == 2  # never backwards
+    # a new round does un-decide it: the epic is being changed again
+    append_entry(tmp_path, "epic_2", "migration", "veto", 3, "2026_11_26_09_00_00", subject="unsafe_migration")
+    board = _status(run_cli, tmp_path)["epic_2"]
+    assert board["operational"] is False and board["iteration"] == 3
+
+
+def test_approvals_and_suppressions_are_in_log_and_status(example, run_cli) -> None:
+    root = example("needs-approval")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    board = _status(run_cli, root)["epic_3"]
+    assert board["approvals"][0]["by"] == "tech-lead" and "4.2" in board["approvals"][0]["reason"]
+    assert "approved by tech-lead: legacy_discount" in run_cli("status", "--root", str(root)).output
+    table = run_cli("log", "epic_3", "--root", str(root), "--format", "table").output
+    assert "reason: legacy_discount has been unused" in table
+
+
+def test_suppressions_show_in_the_log(tmp_path: Path, run_cli) -> None:
+    append_entry(
+        tmp_path, "epic_4", "migration", "approve", 1, "2026_11_25_10_00_00", handed_to="deploy",
+        approval={"by": "tech-lead", "reason": "small table", "review_digest": "0" * 64},
+        suppressed=[{"code": "MIG204", "reason": "the table has 40 rows", "source": "approval"}],
+    )  # fmt: skip
+    out = run_cli("log", "--root", str(tmp_path), "--format", "table").output
+    assert "MIG204 (the table has 40 rows)" in out and "approved by tech-lead: small table" in out
