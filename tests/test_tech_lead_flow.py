@@ -86,3 +86,32 @@ def test_suppressions_show_in_the_log(tmp_path: Path, run_cli) -> None:
     )  # fmt: skip
     out = run_cli("log", "--root", str(tmp_path), "--format", "table").output
     assert "MIG204 (the table has 40 rows)" in out and "approved by tech-lead: small table" in out
+
+
+LEGACY_LOG = (
+    '{"timestamp": "2026-01-10T10:00:00Z", "agent": "architect", "decision": "complete", "epic_id": "epic_5",'
+    ' "iteration": 1, "details": {"summary": "plan written"}}\n'
+    "\n"
+    '{\n  "timestamp": "2026-01-10T11:00:00Z",\n  "agent": "developer",\n  "decision": "epic_complete",\n'
+    '  "iteration": 2\n}\n'
+    "Developer finished stage 2, see notes\n"
+    '{"timestamp": "2026-01-10T12:00:00Z", "agent": "quality", "decision": "fix", "iteration": 2}\n'
+)
+
+
+def test_log_status_and_report_show_a_legacy_log_with_a_banner(tmp_path: Path, run_cli) -> None:
+    folder = consensus(tmp_path, "epic_5")
+    folder.mkdir(parents=True)
+    (folder / "decision_log.jsonl").write_text(LEGACY_LOG)
+    log = run_cli("log", "epic_5", "--root", str(tmp_path), "--format", "json")
+    assert log.exit_code == 0
+    assert [json.loads(line)["decision"] for line in log.stdout.splitlines()] == ["complete", "epic_complete", "fix"]
+    assert "line 2 is blank" in log.stderr and "lines 3-8 hold one pretty-printed object" in log.stderr
+    assert "line 9 is not valid JSON" in log.stderr and "guardians adopt epic_5" in log.stderr
+    board = _status(run_cli, tmp_path)["epic_5"]
+    assert board["iteration"] == 2 and "guardians adopt epic_5" in board["problem"]
+    out = tmp_path / "r.html"
+    report = run_cli("report", "epic_5", "--root", str(tmp_path), "--html", str(out))
+    assert report.exit_code == 0
+    page = out.read_text()
+    assert 'id="log-banner"' in page and "showing the 3 entries that could be read" in page

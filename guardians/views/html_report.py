@@ -22,7 +22,16 @@ from typing import Any
 
 from guardians.errors import GuardianError
 from guardians.store.layout import GUARDIANS, Epic, stamp
-from guardians.views.timeline import Row, Step, diagram_steps, iter_rows, mermaid_lines, participants, plain
+from guardians.views.timeline import (
+    Row,
+    Step,
+    banner,
+    diagram_steps,
+    iter_rows,
+    mermaid_lines,
+    participants,
+    plain,
+)
 
 MAX_ROWS = 2000  # newest timeline entries shown
 MAX_STEPS = 300  # newest diagram steps drawn
@@ -79,11 +88,11 @@ class SvgDiagram:
 
 def svg_diagram(epic: Epic) -> SvgDiagram:
     """Geometry of the sequence diagram; the template turns it into SVG."""
-    lanes = participants(iter_rows(epic))
+    lanes = participants(iter_rows(epic, []))
     xs = {name: MARGIN + i * LANE_GAP for i, (_, name) in enumerate(lanes)}
     total = 0
     steps: deque[Step] = deque(maxlen=MAX_STEPS)
-    for step in diagram_steps(iter_rows(epic)):
+    for step in diagram_steps(iter_rows(epic, [])):
         total += 1
         steps.append(step)
     fallback = xs["quality"]
@@ -235,7 +244,8 @@ def build_context(epic: Epic) -> dict[str, Any]:
     earlier: dict[str, deque[Row]] = {g: deque(maxlen=MAX_EARLIER) for g in GUARDIANS}
     approvals: deque[Row] = deque(maxlen=MAX_ROWS)
     total = 0
-    for row in iter_rows(epic):
+    problems: list[str] = []
+    for row in iter_rows(epic, problems):
         total += 1
         rows.append(row)
         if row.approved_by or row.suppressed or row.closed_reason:
@@ -256,6 +266,7 @@ def build_context(epic: Epic) -> dict[str, Any]:
     return {
         "epic_id": epic.epic_id,
         "generated": stamp(),
+        "log_banner": banner(epic, problems, total),
         "log_path": epic.rel(epic.log_path),
         "status": epic_status(epic),
         "verify": verify_file(epic.log_path, epic.epic_id),

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from guardians.errors import GuardianError
 from guardians.store.layout import GUARDIANS, Epic
-from guardians.views.timeline import Row, iter_rows, plain
+from guardians.views.timeline import Row, banner, iter_rows, plain
 
 FORMATS: tuple[str, ...] = ("table", "json")
 
@@ -106,8 +106,9 @@ def epic_status(epic: Epic) -> EpicStatus:
     latest: dict[str, Row] = {}
     state: Row | None = None
     live: Row | None = None  # the last `operational` entry still standing
+    problems: list[str] = []
     try:
-        for row in iter_rows(epic):
+        for row in iter_rows(epic, problems):
             status.entries += 1
             status.last = row
             status.iteration = max(status.iteration or 0, row.iteration) or None
@@ -122,7 +123,9 @@ def epic_status(epic: Epic) -> EpicStatus:
             state = row
             latest[row.agent] = row
     except GuardianError as exc:
-        status.problem = str(exc)
+        problems.append(str(exc))
+    if problems:
+        status.problem = banner(epic, problems, status.entries)
     for item in pending(epic, (*GUARDIANS, "tech-lead")):
         status.pending[item.agent] = status.pending.get(item.agent, 0) + 1
     status.open_vetoes = [
@@ -157,7 +160,7 @@ def _yes(flag: bool) -> str:
 
 
 def _table_line(s: EpicStatus) -> str:
-    last = s.last_text if s.problem is None else "LOG DAMAGED"
+    last = s.last_text if s.problem is None else f"{s.last_text} (PARTIAL)"
     notes = s.vetoes_text()
     if s.closed:
         notes = f"closed: {s.closed_reason}"
@@ -180,9 +183,19 @@ TABLE_HEADER = (
 
 
 def write_table(epics: list[Epic], out: IO[str]) -> None:
+    import sys
+
     out.write(TABLE_HEADER)
+    damaged = []
     for epic in epics:
-        out.write(_table_line(epic_status(epic)))
+        line = epic_status(epic)
+        out.write(_table_line(line))
+        if line.problem:
+            damaged.append(line.problem)
+    if damaged:
+        out.flush()
+        for problem in damaged:
+            sys.stderr.write(f"warning: {problem}\n")
 
 
 def write_json(epics: list[Epic], out: IO[str]) -> None:

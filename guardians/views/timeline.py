@@ -269,12 +269,73 @@ class Filters:
         return True
 
 
-def iter_rows(epic: Epic) -> Iterator[Row]:
-    """Every entry of the epic's log as a Row, streamed."""
+MAX_SPAN = 200  # lines a pretty-printed object may span and still be shown
+
+
+def iter_rows(epic: Epic, problems: list[str] | None = None) -> Iterator[Row]:
+    """Every entry of the epic's log as a Row, streamed.
+
+    Strict without ``problems``: the first damaged line raises. With a list,
+    the views show what they can of a damaged or legacy log (agents' own
+    lines, a pretty-printed object spread over several lines) and append one
+    sentence per line they could not read, for a banner.
+    """
     from guardians.store.decision_log import DecisionLog
 
-    for entry in DecisionLog(epic.log_path, epic.epic_id).entries():
-        yield Row.of(entry, epic.epic_id)
+    if problems is None:
+        for entry in DecisionLog(epic.log_path, epic.epic_id).entries():
+            yield Row.of(entry, epic.epic_id)
+        return
+    yield from _lenient_rows(epic, problems)
+
+
+def _lenient_rows(epic: Epic, problems: list[str]) -> Iterator[Row]:
+    from guardians.errors import LogCorruptError
+    from guardians.store.chain import parse_entry
+    from guardians.store.decision_log import _log_exists
+
+    try:
+        if not _log_exists(epic.log_path):
+            return
+    except LogCorruptError as exc:
+        problems.append(str(exc))
+        return
+    held: list[bytes] = []  # lines of an object that has not parsed yet
+    start = 0
+    with open(epic.log_path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.endswith(b"\n"):
+                break  # a torn last line: a write in progress, repaired under the append lock
+            if not held and not raw.strip():
+                problems.append(f"line {lineno} is blank")
+                continue
+            if not held:
+                start = lineno
+            held.append(raw)
+            entry = parse_entry(b"".join(held))
+            if isinstance(entry, dict):
+                if len(held) > 1:
+                    problems.append(f"lines {start}-{lineno} hold one pretty-printed object, not one object per line")
+                held = []
+                yield Row.of(entry, epic.epic_id)
+            elif len(held) >= MAX_SPAN or (len(held) == 1 and not raw.lstrip().startswith(b"{")):
+                problems.append(f"line {start} is {entry}")
+                held = []
+    if held:
+        problems.append(f"lines {start}-{start + len(held) - 1} are not a complete JSON object")
+
+
+def banner(epic: Epic, problems: list[str], shown: int | None = None) -> str:
+    """One paragraph saying the log was only partly readable, and what to do."""
+    if not problems:
+        return ""
+    first = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    count = f" showing the {shown} entries that could be read;" if shown is not None else ""
+    return (
+        f"{epic.rel(epic.log_path)} is damaged or not in the guardians' format ({first});{count} "
+        f"nothing here is verified. Run `guardians adopt {epic.epic_id}` to keep it under consensus/legacy/ "
+        "and start a clean log, or restore it from version control."
+    )
 
 
 # --- the diagram model (shared by mermaid and the report's SVG) ----------------------
@@ -451,13 +512,13 @@ def mermaid_label(text: str, limit: int = 70) -> str:
 
 
 def mermaid_lines(epic: Epic, filters: Filters) -> Iterator[str]:
-    lanes = participants(iter_rows(epic))
+    lanes = participants(iter_rows(epic, []))
     ids = {name: pid for pid, name in lanes}
     yield "sequenceDiagram"
     for pid, name in lanes:
         yield f"    participant {pid} as {mermaid_label(name, 40)}"
     drawn = 0
-    for step in diagram_steps(iter_rows(epic), filters):
+    for step in diagram_steps(iter_rows(epic, []), filters):
         src, dst = ids.get(step.src, "Q"), ids.get(step.dst, "Q")
         label = mermaid_label(step.label)
         drawn += 1
@@ -479,14 +540,20 @@ def write_timeline(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) 
         return
     table = _Table(out, color=_wants_color(out))
     for epic in epics:
-        rows = (r for r in iter_rows(epic) if filters.match(r))
+        problems: list[str] = []
+        rows = (r for r in iter_rows(epic, problems) if filters.match(r))
         if fmt == "json":
             for row in rows:
                 out.write(json.dumps(row.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
         elif fmt == "markdown":
             _markdown_epic(epic, rows, out)
+            if problems:
+                out.write(f"> **Warning:** {_md(banner(epic, problems))}\n\n")
         else:
             table.epic(epic, rows)
+        if problems:
+            out.flush()
+            sys.stderr.write(f"warning: {banner(epic, problems)}\n")
 
 
 def _write_mermaid(epics: list[Epic], filters: Filters, out: IO[str]) -> None:
