@@ -20,10 +20,11 @@ from guardians.validate.codes import (
     MessageInWrongInbox,
     MessageToMissingInbox,
     MigrationFileMissing,
+    SchemaViolation,
     UnknownInboxFile,
     VetoWithoutLogEntry,
 )
-from guardians.validate.document import Doc, kind_of, parse, read_file, schema_problems
+from guardians.validate.document import Doc, drift_problems, kind_of, parse, read_file, schema_problems
 from guardians.validate.log import LogIndex, check_log
 from guardians.validate.result import EpicReport, Problem
 
@@ -120,12 +121,14 @@ class EpicChecker:
             self.add(problem)
             return None
         problems = schema_problems(doc, value, schema_name)
-        if not problems and isinstance(value, dict) and value.get("epic_id") not in (None, self.epic_id):
+        # Cross-file checks run even when the schema fails: one problem must not hide another.
+        if isinstance(value, dict) and isinstance(value.get("epic_id"), str) and value["epic_id"] != self.epic_id:
             line, col = doc.where(["epic_id"])
             message = f"epic_id is {value.get('epic_id')!r} but the file is in {self.epic_id}"
-            problems = [Problem.of(ArtifactForAnotherEpic, display, message, "$.epic_id", line, col, "epic-match")]
+            problems.append(Problem.of(ArtifactForAnotherEpic, display, message, "$.epic_id", line, col, "epic-match"))
         self.report.problems.extend(problems)
-        return None if problems else value
+        self.report.problems.extend(drift_problems(doc, value, schema_name))
+        return value if isinstance(value, dict) else None
 
     def _remember(self, rel: str, data: bytes) -> None:
         if rel in self.index.last_output:
@@ -200,15 +203,29 @@ class EpicChecker:
         doc = Doc(display, data, kind_of(name))
         value, problem = parse(doc)
         problems: list[Problem] = [problem] if problem else []
-        if problem is None:
-            problems = schema_problems(doc, value, message_schema(name, value))
-            if not problems and isinstance(value, dict):
-                problems = self._message_rules(doc, value, agent)
+        if problem is None and not self._guardian_business(agent, name, value):
+            # Messages between other agents: only the envelope is the guardians' business.
+            problems = envelope_problems(doc, value)
+            if isinstance(value, dict):
+                problems.extend(self._message_rules(doc, value, agent))
+        elif problem is None:
+            schema = message_schema(name, value)
+            problems = schema_problems(doc, value, schema)
+            if isinstance(value, dict):
+                problems.extend(self._message_rules(doc, value, agent))
+                problems.extend(drift_problems(doc, value, schema))
             if not problems and sub is None and agent in GUARDIANS:
                 problems = self._admission(doc, agent, rel, data)
         if problems and sub == "processed" and self._vetoed_as_invalid(agent, name, data):
             return  # a guardian already vetoed this message as invalid
         self.report.problems.extend(problems)
+
+    @staticmethod
+    def _guardian_business(agent: str, name: str, value: Any) -> bool:
+        """True for a guardian's inbox, or a message a guardian wrote (veto, escalation, handoff, notice)."""
+        if agent in GUARDIANS or name.startswith(GUARDIAN_WRITTEN):
+            return True
+        return isinstance(value, dict) and value.get("from") in GUARDIANS
 
     def _message_rules(self, doc: Doc, msg: dict[str, Any], agent: str) -> list[Problem]:
         out: list[Problem] = []
@@ -373,6 +390,36 @@ class EpicChecker:
 
 def _outputs_path(path: str) -> str:
     return f"$.outputs[{path!r}]"
+
+
+GUARDIAN_WRITTEN = ("veto_", "escalation_", "handoff_", "approval_needed_")
+ENVELOPE = ("from", "to")
+
+
+def envelope_problems(doc: Doc, value: Any) -> list[Problem]:
+    """What a message between other agents must have: a mapping with `from` and `to` (each named)."""
+    from guardians.protocol.hints import missing_key_hint
+
+    if not isinstance(value, dict):
+        return [Problem.of(SchemaViolation, doc.display, "a message must be a mapping", keyword="type")]
+    out = []
+    for key in ENVELOPE:
+        if not isinstance(value.get(key), str):
+            line, col = doc.where([])
+            hint = missing_key_hint(key, value) if key not in value else f"; {key!r} must be a string"
+            out.append(
+                Problem.of(
+                    SchemaViolation,
+                    doc.display,
+                    f"required property {key!r} is missing{hint}" if key not in value else f"{key!r} is not a string",
+                    f"$.{key}",
+                    line,
+                    col,
+                    "envelope",
+                    fix=f"add '{key}' (an agent name) at the top level",
+                )
+            )
+    return out
 
 
 def _original_name(name: str) -> str:
