@@ -210,8 +210,24 @@ def log_cmd(
     show_default=True,
     help="Report format; github prints workflow annotations.",
 )
+@click.option("--statistics", is_flag=True, help="Print the number of problems per code instead of each one.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these codes or prefixes (VAL001,VAL1).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these codes or prefixes.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Known problems: written on the first run, later runs report only new problems.",
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
+def validate(
+    root: Path | None,
+    fmt: str,
+    statistics: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: Path | None,
+    paths: tuple[Path, ...],
+) -> None:
     """Check artifacts, messages and decision logs against their schemas and each other.
 
     Without PATHs, every epic under ROOT; PATHs may be epic folders or single files.
@@ -222,7 +238,18 @@ def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
     """
     from guardians.commands.validate import validate_command
 
-    _exit(validate_command(root, list(paths), fmt, out=sys.stdout))
+    _exit(
+        validate_command(
+            root,
+            list(paths),
+            fmt,
+            out=sys.stdout,
+            statistics=statistics,
+            select=select,
+            ignore=ignore,
+            baseline=baseline,
+        )
+    )
 
 
 @cli.group()
