@@ -47,8 +47,8 @@ def test_every_missing_key_is_named_with_the_header_drift(run_cli, epic: Path) -
     (consensus(epic, "epic_1") / "messages/inbox/migration/001.yaml").write_text(HEADER_MESSAGE)
     problems = _problems(run_cli, epic)
     missing = [p for p in problems if "is missing" in p["message"]]
-    assert {p["json_path"] for p in missing} == {f"$.{k}" for k in
-                                                 ("from", "to", "timestamp", "epic_id", "iteration", "type", "subject")}  # fmt: skip
+    keys = ("from", "to", "timestamp", "epic_id", "iteration", "type", "subject")
+    assert {p["json_path"] for p in missing} == {f"$.{k}" for k in keys}
     assert all("nested under 'header' (header." in p["message"] for p in missing)
     assert len({p["message"] for p in missing}) == len(missing)  # eight different messages, not one eight times
 
