@@ -256,9 +256,8 @@ def refine_all(error: Any) -> list[tuple[list[Any], str]]:
     if error.validator == "required" and isinstance(instance, dict):
         key = missing_property(error)
         if key is not None:
-            return [
-                ([*base, key], _cut(f"required property {key!r} is missing{hints.missing_key_hint(key, instance)}"))
-            ]
+            hint = hints.missing_key_hint(key, instance)
+            return [([*base, key], _cut(f"required property {key!r} is missing{hint}"))]
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         allowed = list(error.schema.get("properties", {}))
         extra = sorted(k for k in instance if k not in allowed)

@@ -552,6 +552,8 @@ def write_timeline(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) 
         else:
             table.epic(epic, rows)
         if problems:
+            import sys
+
             out.flush()
             sys.stderr.write(f"warning: {banner(epic, problems)}\n")
 
