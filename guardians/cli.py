@@ -83,6 +83,22 @@ def run(root: Path, epics: tuple[str, ...], fmt: str) -> None:
 
 @cli.command()
 @ROOT_OPTION
+@click.argument("epics", nargs=-1)
+def adopt(root: Path, epics: tuple[str, ...]) -> None:
+    """Take over folders agents wrote before the guardians (all epics, or EPICS).
+
+    A decision log that is not the guardians' (text lines, pretty-printed
+    objects, a chain from elsewhere) and guardian outputs that no guardian
+    wrote move to consensus/legacy/, byte for byte; the first entry of the new
+    log records the sha256 of each. Running it twice changes nothing.
+    """
+    from guardians.commands.adopt import adopt_command
+
+    _exit(adopt_command(root, list(epics), out=_stdout()))
+
+
+@cli.command()
+@ROOT_OPTION
 @click.argument("epic")
 @click.option("--reason", required=True, help="Why the epic is stopped (recorded in the log).")
 @click.option("--by", default="tech-lead", show_default=True, help="Who closes it.")

@@ -79,6 +79,9 @@ def process_epic(
     with lease(epic, lease_timeout):
         log = DecisionLog.open(epic.log_path, epic.epic_id)
         log.startup_repair()
+        from guardians.engine.adopt import check_first_line
+
+        check_first_line(epic)  # a log someone else started is adopted, never appended to
         recover(epic, log)
         closing = log.closed()
         if closing is not None:

@@ -266,7 +266,10 @@ def _log_exists(path: Path) -> bool:
 
 
 def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
-    fix = "`guardians log verify` names the first broken line; restore the log from version control"
+    fix = (
+        "`guardians log verify` names the first broken line; restore the log from version control, or run "
+        f"`guardians adopt {path.parent.parent.name}` to keep it under consensus/legacy/ and start a new log"
+    )
     entry = parse_entry(raw)
     if isinstance(entry, str):
         raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is {entry}; {fix}")

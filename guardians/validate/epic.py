@@ -81,12 +81,23 @@ class EpicChecker:
         if log.exists() or log.is_symlink():
             self.report.files.append(self.display(self.rel("decision_log.jsonl")))
             check_log(log, self.display(self.rel("decision_log.jsonl")), self.epic_id, self.report, self.index)
+        self._legacy_note()
         self.check_artifacts()
         self.check_checkpoints()
         self.check_inboxes()
         self.check_outputs()
         self.check_migrations()
         return self.report
+
+    def _legacy_note(self) -> None:
+        """consensus/legacy/ holds what `guardians adopt` kept: evidence, not checked, summarised once."""
+        kept = scan(self.consensus / "legacy")
+        if kept:
+            size = sum(e.stat(follow_symlinks=False).st_size for e in kept)
+            self.report.notes.append(
+                f"{len(kept)} file(s) ({size:,} bytes) kept under {self.display(self.rel('legacy'))}/ "
+                "by `guardians adopt`; not checked"
+            )
 
     # artifacts and checkpoints
 

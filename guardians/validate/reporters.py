@@ -89,6 +89,8 @@ class TextReporter(Reporter):
             self._echo(f"    fix: {p.fix}")
         if report.problems and report.name.startswith("epic_"):
             self._echo(self._style(epic_summary(report), bold=True))
+        for note in report.notes:
+            self._echo(f"{report.name}: note: {note}")
 
     def finish(self, summary: Summary) -> None:
         if summary.errors or summary.warnings:
@@ -158,8 +160,10 @@ class JsonReporter(Reporter):
     def __init__(self, out: IO[str], color: bool | None = None) -> None:
         super().__init__(out, color)
         self.problems: list[dict[str, Any]] = []
+        self.notes: list[dict[str, str]] = []
 
     def epic(self, report: EpicReport) -> None:
+        self.notes.extend({"epic": report.name, "note": note} for note in report.notes)
         for p in report.problems:
             self.problems.append(
                 {
@@ -187,6 +191,7 @@ class JsonReporter(Reporter):
                 "warnings": summary.warnings,
             },
             "problems": self.problems,
+            "notes": self.notes,
         }
         self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 

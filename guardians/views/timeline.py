@@ -30,7 +30,7 @@ from guardians.errors import UsageError
 from guardians.protocol.stamps import StampError, parse_stamp
 from guardians.store.layout import Epic, check_agent
 
-DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational", "closed")
+DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational", "closed", "adopted")
 FORMATS: tuple[str, ...] = ("table", "json", "markdown", "mermaid")
 TABLE_TEXT_MAX = 240
 FINDING_KEYS: tuple[str, ...] = (

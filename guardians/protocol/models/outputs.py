@@ -193,7 +193,7 @@ class ProcessReport(Strict):
 
 # --- decision_log.jsonl ----------------------------------------------------------------------
 
-Decision = Literal["approve", "veto", "waiting", "escalate", "reject", "operational", "closed"]
+Decision = Literal["approve", "veto", "waiting", "escalate", "reject", "operational", "closed", "adopted"]
 
 
 class LogEntry(Strict):
@@ -206,7 +206,8 @@ class LogEntry(Strict):
     agent: str = Field(description="Guardian (or human) that decided.")
     decision: Decision = Field(
         description="approve | veto | waiting (needs human approval) | escalate (iteration cap) | "
-        "reject (unreadable message) | operational (epic is live) | closed (stopped by `guardians close`)."
+        "reject (unreadable message) | operational (epic is live) | closed (stopped by `guardians close`) | "
+        "adopted (legacy files kept by `guardians adopt`)."
     )
     epic_id: EpicId
     iteration: Iteration
