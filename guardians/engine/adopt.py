@@ -14,7 +14,8 @@ somewhere else) is kept, not repaired:
 
 A log that already verifies is kept; only hand-written outputs are moved,
 with an ``adopted`` entry appended. Adopting twice changes nothing. All of it
-happens under the epic's lease, so no guardian decides meanwhile.
+happens under the epic's lease, so no guardian decides meanwhile. The check
+that sends ``run`` here is :func:`guardians.store.decision_log.check_origin`.
 """
 
 from __future__ import annotations
@@ -51,45 +52,6 @@ def needs_adoption(epic: Epic) -> str | None:
     if result.ok:
         return None
     return f"line {result.line}: {result.problem}"
-
-
-def check_first_line(epic: Epic) -> None:
-    """Refuse a log whose first line is not a guardians entry of this epic (a cheap check before each run).
-
-    Such a log was started by someone else: appending to it would chain onto
-    a history the guardians cannot vouch for, and its lines would count as
-    decisions. ``guardians adopt`` keeps it and starts a new one.
-    """
-    from guardians.errors import LogCorruptError
-    from guardians.store.chain import entry_hash, genesis_hash, parse_entry
-
-    try:
-        with open(epic.log_path, "rb") as fh:
-            first = fh.readline(1 << 20)
-    except FileNotFoundError:
-        return
-    if not first or not first.endswith(b"\n"):
-        return  # empty, or a torn first write that repair handles
-    entry = parse_entry(first)
-    ours = (
-        isinstance(entry, dict)
-        and entry.get("seq") == 1
-        and entry.get("prev_hash") == genesis_hash(epic.epic_id)
-        and entry.get("hash") == _safe_hash(entry, entry_hash)
-    )
-    if not ours:
-        raise LogCorruptError(
-            f"{epic.rel(epic.log_path)}:1: the decision log was not started by the guardians of {epic.epic_id} "
-            f"(its first line is not their first entry); run `guardians adopt {epic.epic_id}` to keep it under "
-            "consensus/legacy/ and start a new log, or restore it from version control"
-        )
-
-
-def _safe_hash(entry: Any, entry_hash: Any) -> str | None:
-    try:
-        return str(entry_hash(entry))
-    except (TypeError, ValueError):
-        return None
 
 
 def adopt_epic(epic: Epic) -> Adoption:

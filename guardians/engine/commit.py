@@ -79,9 +79,9 @@ def process_epic(
     with lease(epic, lease_timeout):
         log = DecisionLog.open(epic.log_path, epic.epic_id)
         log.startup_repair()
-        from guardians.engine.adopt import check_first_line
+        from guardians.store.decision_log import check_origin
 
-        check_first_line(epic)  # a log someone else started is adopted, never appended to
+        check_origin(epic.log_path, epic.epic_id, epic.rel(epic.log_path))  # never append to someone else's log
         recover(epic, log)
         closing = log.closed()
         if closing is not None:

@@ -374,3 +374,32 @@ def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:
             out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
             status = 1
     return status
+
+
+def check_origin(path: Path, epic_id: str, display: str) -> None:
+    """Refuse a log whose first line is not the guardians' first entry of EPIC (a cheap check before a run).
+
+    Such a log was started by someone else: appending would chain onto a
+    history the guardians cannot vouch for, and its lines would count as
+    decisions. ``guardians adopt`` keeps it under consensus/legacy/ and
+    starts a new one.
+    """
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(MAX_LINE)
+    except FileNotFoundError:
+        return
+    if not first or not first.endswith(b"\n"):
+        return  # empty, or a torn first write that repair() handles
+    entry = parse_entry(first)
+    if isinstance(entry, dict) and entry.get("seq") == 1 and entry.get("prev_hash") == genesis_hash(epic_id):
+        try:
+            if entry.get("hash") == entry_hash(entry):
+                return
+        except (TypeError, ValueError):
+            pass
+    raise LogCorruptError(
+        f"{display}:1: the decision log was not started by the guardians of {epic_id} (its first line is not "
+        f"their first entry); run `guardians adopt {epic_id}` to keep it under consensus/legacy/ and start a new "
+        "log, or restore it from version control"
+    )
