@@ -162,3 +162,13 @@ def test_epic_summary_line(run_cli, epic: Path) -> None:
     (consensus(epic, "epic_1") / "messages/inbox/migration/001.yaml").write_text(HEADER_MESSAGE)
     out = run_cli("validate", "--root", str(epic)).stdout
     assert "epic_1: 7 errors in 1 file (VAL001 x7)" in out
+
+
+def test_a_number_where_a_time_stamp_belongs_is_a_type_problem_not_a_crash(run_cli, example) -> None:
+    root = example("clean")
+    path = consensus(root, "epic_1") / "artifacts/plan.json"
+    plan = json.loads(path.read_text())
+    plan["timestamp"] = 12
+    path.write_text(json.dumps(plan))
+    problems = _problems(run_cli, root)
+    assert {p["json_path"] for p in problems if p["file"].endswith("plan.json")} == {"$.timestamp"}

@@ -116,6 +116,15 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+def _strings_only(check: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A format applies to strings only (JSON Schema); `timestamp: 12` is the `type` keyword's problem."""
+
+    def checked(value: Any) -> Any:
+        return check(value) if isinstance(value, str) else value
+
+    return checked
+
+
 @cache
 def slow_validator(name: str) -> Any:
     """The jsonschema validator of schema ``name`` (explains failures), same semantics."""
@@ -127,7 +136,7 @@ def slow_validator(name: str) -> Any:
 
     checker = FormatChecker(formats=())
     for fmt, check in FORMATS.items():
-        checker.checks(fmt, raises=StampError)(check)
+        checker.checks(fmt, raises=StampError)(_strings_only(check))
     cls = validators.extend(Draft202012Validator, {"pattern": pattern})
     return cls(load_schema(name), format_checker=checker)
 
