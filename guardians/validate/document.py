@@ -183,7 +183,7 @@ def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) ->
     return f"fix {path} so it satisfies '{keyword}'; {see}"
 
 
-def read_file(path: Path, display: str) -> tuple[bytes | None, Problem | None]:
+def read_file(path: str | Path, display: str) -> tuple[bytes | None, Problem | None]:
     from guardians.store.loaders import read_bounded
 
     try:
