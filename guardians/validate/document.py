@@ -131,10 +131,13 @@ def drift_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | N
     props = schema.get("properties")
     if not isinstance(props, dict) or schema.get("additionalProperties") is False:
         return []  # strict schemas already report unknown keys, with the same hint
+    unknown = value.keys() - props.keys()  # a set operation: most documents have no unknown key
+    if not unknown:
+        return []
     known = list(props)
     out = []
-    for key in value:
-        if not isinstance(key, str) or key in props:
+    for key in sorted(unknown):
+        if not isinstance(key, str):
             continue
         wanted = KEY_DRIFT.get(key) if KEY_DRIFT.get(key) in props else near(key, known)
         if wanted is None or wanted in value:

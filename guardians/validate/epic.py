@@ -4,6 +4,7 @@ schema, and the cross-file checks (VAL1xx) that no single schema can express.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from collections.abc import Callable
@@ -449,10 +450,13 @@ def message_schema(name: str, value: Any) -> str:
     return "message"
 
 
+_NAME = operator.attrgetter("name")
+
+
 def scan(folder: str | Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as it:
-            return sorted(it, key=lambda e: e.name)
+            return sorted(it, key=_NAME)
     except (FileNotFoundError, NotADirectoryError):
         return []
 
