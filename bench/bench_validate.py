@@ -65,8 +65,12 @@ import resource, subprocess, sys, time
 t = time.perf_counter()
 proc = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "wb"), stderr=subprocess.DEVNULL)
 wall = time.perf_counter() - t
-print(proc.returncode, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(proc.returncode, wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
+
+# CPU seconds (user + system, all processes) of the last measured command.
+LAST_CPU: list[float] = []
 
 
 def documents(epic: str) -> dict[str, Any]:
@@ -292,15 +296,22 @@ def generate(root: Path, epics: int, invalid_every: int = 100) -> dict[str, Any]
 
 def measure(cmd: list[str], out: Path) -> tuple[int, float, int]:
     proc = subprocess.run([sys.executable, "-c", MEASURE, str(out), *cmd], capture_output=True, text=True, check=True)
-    code, wall, rss = proc.stdout.split()
+    code, wall, rss, cpu = proc.stdout.split()
+    LAST_CPU.append(float(cpu))
     return int(code), float(wall), int(rss)
+
+
+CPU: dict[int, float] = {}  # id of the median_of call's result -> median CPU seconds
 
 
 def median_of(runs: int, fn: Any) -> tuple[float, int, Any]:
     fn()  # warm-up
+    LAST_CPU.clear()
     results = [fn() for _ in range(runs)]
     walls = [r[0] for r in results]
-    return statistics.median(walls), max(r[1] for r in results), results[-1][2]
+    out = (statistics.median(walls), max(r[1] for r in results), results[-1][2])
+    CPU[id(out)] = statistics.median(LAST_CPU) if LAST_CPU else float("nan")
+    return out
 
 
 def schema_dir(tmp: Path) -> Path:
@@ -347,10 +358,16 @@ def main() -> int:
         rows.append(("guardians validate (2 processes)", wall2, rss2, info["files"]))
         cli_wall, cli_rss, _ = median_of(args.runs, lambda: measure_cli(root, out))
         rows.append(("`guardians validate` console script", cli_wall, cli_rss, info["files"]))
-        wall1, rss1, _ = median_of(args.runs, lambda: guardians(1))
+        one = median_of(args.runs, lambda: guardians(1))
+        wall1, rss1, _ = one
         rows.append(("guardians validate (1 process)", wall1, rss1, info["files"]))
-        floor_wall, floor_rss, _ = median_of(args.runs, lambda: floor(root, out))
+        floor_run = median_of(args.runs, lambda: floor(root, out))
+        floor_wall, floor_rss, _ = floor_run
         rows.append(("floor: read + json.loads/yaml C loader", floor_wall, floor_rss, info["files"]))
+        print(
+            f"CPU seconds (user+sys): guardians validate 1 process {CPU[id(one)]:.3f}, "
+            f"floor {CPU[id(floor_run)]:.3f}: {CPU[id(one)] / CPU[id(floor_run)]:.2f}x (goal <= 1.6x)"
+        )
         cj_wall = None
         if not args.skip_check_jsonschema:
             cj_wall, cj_rss, cj_flagged = median_of(

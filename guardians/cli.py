@@ -85,6 +85,34 @@ def run(root: Path, epics: tuple[str, ...], fmt: str) -> None:
 
 @cli.command()
 @ROOT_OPTION
+@click.argument("epics", nargs=-1)
+def adopt(root: Path, epics: tuple[str, ...]) -> None:
+    """Take over folders agents wrote before the guardians (all epics, or EPICS).
+
+    A decision log that is not the guardians' (text lines, pretty-printed
+    objects, a chain from elsewhere) and guardian outputs that no guardian
+    wrote move to consensus/legacy/, byte for byte; the first entry of the new
+    log records the sha256 of each. Running it twice changes nothing.
+    """
+    from guardians.commands.adopt import adopt_command
+
+    _exit(adopt_command(root, list(epics), out=_stdout()))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.argument("epic")
+@click.option("--reason", required=True, help="Why the epic is stopped (recorded in the log).")
+@click.option("--by", default="tech-lead", show_default=True, help="Who closes it.")
+def close(root: Path, epic: str, reason: str, by: str) -> None:
+    """Stop an escalated (or waiting) EPIC: `run` leaves its messages alone from then on."""
+    from guardians.commands.close import close_epic
+
+    _exit(close_epic(root, epic, reason, by, out=_stdout()))
+
+
+@cli.command()
+@ROOT_OPTION
 @click.argument("epic")
 def init(root: Path, epic: str) -> None:
     """Scaffold a new epic: epic_<N>.md, artifacts/ and one inbox per agent."""
@@ -200,8 +228,24 @@ def log_cmd(
     show_default=True,
     help="Report format; github prints workflow annotations.",
 )
+@click.option("--statistics", is_flag=True, help="Print the number of problems per code instead of each one.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these codes or prefixes (VAL001,VAL1).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these codes or prefixes.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Known problems: written on the first run, later runs report only new problems.",
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
+def validate(
+    root: Path | None,
+    fmt: str,
+    statistics: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: Path | None,
+    paths: tuple[Path, ...],
+) -> None:
     """Check artifacts, messages and decision logs against their schemas and each other.
 
     Without PATHs, every epic under ROOT; PATHs may be epic folders or single files.
@@ -212,7 +256,18 @@ def validate(root: Path | None, fmt: str, paths: tuple[Path, ...]) -> None:
     """
     from guardians.commands.validate import validate_command
 
-    _exit(validate_command(root, list(paths), fmt, out=sys.stdout))
+    _exit(
+        validate_command(
+            root,
+            list(paths),
+            fmt,
+            out=sys.stdout,
+            statistics=statistics,
+            select=select,
+            ignore=ignore,
+            baseline=baseline,
+        )
+    )
 
 
 @cli.group()

@@ -42,6 +42,7 @@ def run_deploy(rule: Any, case: dict[str, Any]) -> list[str]:
         merge_patch(_base("plan.json"), case.get("plan", {})),
         merge_patch(_base("review.json"), case.get("review", {})),
         case.get("migration"),
+        case.get("repo"),
     )
     return [f.code for f in rule.check(inp)]
 

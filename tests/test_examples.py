@@ -110,7 +110,7 @@ def test_veto_lands_in_senders_inbox_with_findings(example, run_cli):
     assert body["subject"] == "missing_health_checks"
     assert set(body["content"]) == {"violation", "location", "impact", "requirement", "suggestion", "blocking"}
     assert "plan.json" in body["content"]["location"]
-    assert [f["code"] for f in body["findings"]] == ["DEP101"]
+    assert [f["code"] for f in body["findings"] if f["blocking"]] == ["DEP101"]
     assert body["action_needed"]
 
 

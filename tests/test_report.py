@@ -155,8 +155,10 @@ def test_report_has_every_section(page_text: str) -> None:
     deployment = page.by_id["deployment"]
     assert "canary" in deployment and "10% for 2.0 h" in deployment and "slo_check" in deployment
     assert "shift traffic back to blue" in deployment and "/healthz" in deployment
-    # the runbook survives escaping byte for byte
-    assert page.by_id["runbook-text"] == RUNBOOK
+    # the runbook is rendered as Markdown: every word of it is there, as text
+    runbook = page.by_id["runbook-text"]
+    assert "Runbook for epic_7" in runbook and "kubectl rollout status" in runbook and SCRIPT in runbook
+    assert "[click me](javascript:alert(1))" in runbook  # links stay text
     # mermaid source for GitHub
     assert page.by_id["mermaid-source"].startswith("sequenceDiagram\n")
     assert "D--xQ: veto no_rollback_plan [DEP101]" in page.by_id["mermaid-source"]
@@ -181,6 +183,8 @@ def test_agent_text_is_escaped_everywhere(page_text: str) -> None:
     assert "&lt;script&gt;" in page_text and "&lt;/pre&gt;&lt;img" in page_text
     assert "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;h1&gt;pwned" in page_text
     assert "{{ 7 * 7 }}" in page.by_id["runbook-text"]  # agent text is never a template
+    # the runbook's markup is CommonMark's own: its heading sits below the page's, a list, inline code
+    assert "<h3>Runbook for epic_7</h3>" in page_text and "<code>kubectl rollout status</code>" in page_text
 
 
 def test_report_needs_no_network(page_text: str) -> None:
@@ -265,6 +269,25 @@ def test_report_on_the_clean_example(example, run_cli, tmp_path: Path) -> None:
     deployment = json.loads((artifacts / "deployment.json").read_text())
     assert deployment["deployment_strategy"]["type"] in page.by_id["deployment"]
     assert "does not match its schema" not in page.by_id["deployment"]
-    assert page.by_id["runbook-text"] == (artifacts / "runbook.md").read_text()
     assert "verified" in page.by_id["chain"] and "5 entries" in page.by_id["chain"]
     assert "operational" in page.by_id["timeline"]
+    # the runbook's tables are real tables, with no escaped Markdown left over
+    runbook_html = out.read_text().split('id="runbook-text"')[1].split("</div>")[0]
+    assert "<table>" in runbook_html and "<th>stage</th>" in runbook_html and "\\|" not in runbook_html
+    # booleans are words, the health metrics, the backup plan and the commands are on the page
+    assert ">True<" not in out.read_text() and ">False<" not in out.read_text()
+    health = page.by_id["health-metrics"]
+    assert "cpu_percent" in health and "healthy" in health
+    backup = json.loads((artifacts / "backup_plan.json").read_text())
+    assert backup["checkpoint_name"] in page.by_id["backup"]
+    assert "DEP108" in page.by_id["runbook-text"]  # the missing commands are named, not invented
+
+
+def test_report_shows_approvals_with_reasons(example, run_cli, tmp_path: Path) -> None:
+    root = example("needs-approval")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    out = tmp_path / "na.html"
+    assert report(root, "epic_3", out).exit_code == 0
+    page = parse(out.read_text())
+    assert "tech-lead" in page.by_id["approvals"] and "unused since release 4.2" in page.by_id["approvals"]
+    assert "Destructive" in page.by_id["findings"] and "yes" in page.by_id["findings"]

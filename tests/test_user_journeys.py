@@ -219,9 +219,10 @@ def test_damaged_log_line_names_file_line_and_fix(run_cli, example):
     lines = log.read_bytes().splitlines(keepends=True)
     log.write_bytes(lines[0] + b"garbage\n" + b"".join(lines[1:]))
     result = run_cli("log", "--root", str(root), "--format", "table")
-    assert result.exit_code == 2
-    assert "decision_log.jsonl:2: decision log line 2 is not valid JSON" in result.output
-    assert "guardians log verify" in result.output
+    assert result.exit_code == 0  # the timeline shows what it can, with a banner
+    assert "decision_log.jsonl is damaged" in result.output and "line 2 is not valid JSON" in result.output
+    assert "decision_log.jsonl:2: the hash chain is broken" in result.output
+    assert "guardians log verify" in result.output and "guardians adopt epic_1" in result.output
     verify = run_cli("log", "verify", "--root", str(root))
     assert verify.exit_code == 1 and "decision_log.jsonl:2: BROKEN" in verify.output
 
@@ -239,8 +240,10 @@ def test_log_that_is_a_directory_is_a_clear_error(run_cli, example, tmp_path, ar
     root = example("clean")
     (consensus(root, "epic_1") / "decision_log.jsonl").mkdir()
     result = run_cli(*[a.replace("{tmp}", str(tmp_path)) for a in args], "--root", str(root))
-    assert result.exit_code == 2
-    assert "decision_log.jsonl is not a regular file" in result.output
+    # run refuses to decide; the views show what they can, with the reason in a banner
+    assert result.exit_code == (2 if args[0] == "run" else 0)
+    text = result.output + (Path(tmp_path / "r.html").read_text() if args[0] == "report" else "")
+    assert "decision_log.jsonl is not a regular file" in text
     assert "internal error" not in result.output
 
 
@@ -251,7 +254,7 @@ def test_log_verify_and_status_on_a_log_directory(run_cli, example):
     assert verify.exit_code == 1
     assert "decision_log.jsonl: BROKEN:" in verify.output and "not a regular file" in verify.output
     status = run_cli("status", "--root", str(root))
-    assert status.exit_code == 0 and "LOG DAMAGED" in status.output
+    assert status.exit_code == 0 and "(PARTIAL)" in status.output and "not a regular file" in status.output
 
 
 def test_report_to_stdout_and_to_an_unwritable_place(run_cli, example, tmp_path):

@@ -103,7 +103,7 @@ def outputs(epic: str) -> dict[str, Any]:
                 }
             ],
             "requires_verified_checkpoint": True,
-            "checkpoint": "prod-deploy-20261124-1430",
+            "checkpoint_verified": True,
         },
         "process_report.json": {
             **head,

@@ -28,6 +28,10 @@ def init_epic(root: Path, epic_id: str, out: IO[str]) -> int:
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
             created.append(folder)
+    from guardians.store.gitignore import ensure_gitignore
+
+    if ensure_gitignore(epic.consensus):
+        created.append(epic.consensus / ".gitignore")
     md = epic.dir / f"{epic_id}.md"
     if create_exclusive(md, EPIC_MD.format(epic=epic_id).encode()):
         created.append(md)

@@ -60,7 +60,7 @@ def run_pipeline(
     todo = epics
     try:
         while todo:
-            decided, waiting = _one_pass(todo, show, failed, err)
+            decided, waiting = _one_pass(todo, show, failed, err, out if todo is epics else None)
             total += decided
             if not waiting or not wait_for_writers or time.monotonic() > deadline:
                 break
@@ -84,7 +84,11 @@ class _DiskFailed(Exception):
 
 
 def _one_pass(
-    todo: list[Epic], show: Callable[[Decision], None], failed: dict[str, str], err: IO[str]
+    todo: list[Epic],
+    show: Callable[[Decision], None],
+    failed: dict[str, str],
+    err: IO[str],
+    notes: IO[str] | None,
 ) -> tuple[int, list[Epic]]:
     """Decide each epic in turn; an epic's fault is recorded and the next epic goes on."""
     decided = 0
@@ -99,6 +103,8 @@ def _one_pass(
                 raise _DiskFailed from exc
             continue
         decided += len(result.decisions)
+        if result.closed and notes is not None:  # said once, on the first pass
+            notes.write(f"{epic.epic_id} {result.closed}; its messages are left alone\n")
         if result.deferred:
             waiting.append(epic)
     return decided, waiting

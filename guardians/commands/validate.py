@@ -20,11 +20,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from guardians.errors import UsageError
 from guardians.validate.plan import iter_reports, plan_paths, progress_bar
 from guardians.validate.result import Summary
+
+if TYPE_CHECKING:
+    from guardians.validate.triage import Triage
 
 FORMATS = ("text", "json", "github", "junit", "sarif", "gitlab")
 
@@ -38,6 +41,10 @@ def validate_command(
     err: IO[str] | None = None,
     color: bool | None = None,
     jobs: int | None = None,
+    statistics: bool = False,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    baseline: Path | None = None,
 ) -> int:
     """Run the checks and report; returns the exit code (0 valid, 1 problems, 2 usage)."""
     err = err or sys.stderr
@@ -46,17 +53,19 @@ def validate_command(
         return 2
     try:
         plan = plan_paths(root, paths)
+        triage = _triage(select, ignore, baseline, statistics, fmt)
     except UsageError as exc:
         err.write(f"Error: {exc}\n")
         return 2
     from guardians.validate.reporters import make_reporter
 
-    reporter = make_reporter(fmt, out, color=color)
+    reporter = make_reporter(fmt, out, color=color, statistics=statistics)
     summary = Summary()
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     progress = progress_bar(len(plan.epics))
     try:
         for report in iter_reports(plan, workers):
+            triage.apply(report)
             summary.add(report)
             reporter.epic(report)
             if progress is not None:
@@ -65,4 +74,28 @@ def validate_command(
         if progress is not None:
             progress.close()
     reporter.finish(summary)
+    _after_baseline(triage, baseline, err)
     return 1 if summary.errors else 0
+
+
+def _triage(
+    select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None, statistics: bool, fmt: str
+) -> Triage:
+    from guardians.validate.triage import Triage, load_baseline, parse_codes
+
+    if statistics and fmt not in ("text", "json"):
+        raise UsageError("--statistics prints a table (text) or a JSON list; use --format text or json")
+    known = load_baseline(baseline) if baseline is not None else None
+    return Triage(parse_codes(select), parse_codes(ignore), known, recording=baseline is not None and known is None)
+
+
+def _after_baseline(triage: Triage, baseline: Path | None, err: IO[str]) -> None:
+    from guardians.validate.triage import write_baseline
+
+    if baseline is None:
+        return
+    if triage.recording:
+        write_baseline(baseline, triage.recorded)
+        err.write(f"wrote {baseline}: {triage.suppressed:,} known problem(s); later runs report only new ones\n")
+    elif triage.suppressed:
+        err.write(f"{triage.suppressed:,} known problem(s) in {baseline} not shown\n")

@@ -38,7 +38,7 @@ from guardians.store.chain import message_key
 from guardians.store.decision_log import DecisionLog
 from guardians.store.inbox import SENT_MODE, SETTLE_INVALID, SETTLE_VALID, Pending, move, pending, unique_target
 from guardians.store.layout import Epic, stamp
-from guardians.store.loaders import read_bounded_id
+from guardians.store.loaders import read_bounded, read_bounded_id
 
 LEASE_TIMEOUT = 60.0
 
@@ -49,12 +49,17 @@ Evaluator = Callable[[Context], "Decision | None"]
 class EpicResult:
     decisions: list[Decision] = field(default_factory=list)
     deferred: int = 0
+    closed: str | None = None  # why the epic is closed (its messages are left alone)
 
 
 def lease(epic: Epic, timeout: float = LEASE_TIMEOUT) -> Any:
     """The per-epic lease: one process decides an epic's messages at a time."""
     from filelock import FileLock
 
+    from guardians.store.gitignore import ensure_gitignore
+
+    if epic.consensus.is_dir():
+        ensure_gitignore(epic.consensus)  # before the lock file exists, so git never lists it
     return FileLock(str(epic.lock_path), timeout=timeout)
 
 
@@ -74,9 +79,19 @@ def process_epic(
     clock = now or (lambda: datetime.now(UTC))
     result = EpicResult()
     with lease(epic, lease_timeout):
+        from guardians.store.decision_log import check_origin
+
+        # Before any repair: a log someone else started is never cut, quarantined or appended to.
+        check_origin(epic.log_path, epic.epic_id, epic.rel(epic.log_path))
         log = DecisionLog.open(epic.log_path, epic.epic_id)
         log.startup_repair()
         recover(epic, log)
+        closing = log.closed()
+        if closing is not None:
+            details = closing.get("details")
+            why = details.get("reason", "") if isinstance(details, dict) else ""
+            result.closed = f"closed by {closing.get('agent')}: {why}"
+            return result
         skipped: set[Path] = set()
         while True:
             decided = _decide_pass(epic, log, clock, skipped, result, on_decision)
@@ -245,6 +260,11 @@ def _commit(
     dest = unique_target(item.path.parent / folder, item.path.name, key)
     files = _resolve_names(epic, decision.files)
     decision.files = files
+    keep = _foreign_outputs(epic, log, files)
+    if keep:
+        decision.details["kept"] = [{"path": src, "sha256": sha, "moved_to": dst} for src, dst, sha in keep]
+        names = ", ".join(src.rsplit("/", 1)[-1] for src, _, _ in keep)
+        decision.summary += f"; kept hand-written {names} in legacy/"
     outputs = {f.path: hashlib.sha256(f.data).hexdigest() for f in files}
     base = {
         "timestamp": stamp(now),
@@ -269,6 +289,7 @@ def _commit(
         "key": key,
         "files": [{"path": f.path, "data": base64.b64encode(f.data).decode()} for f in files],
         "moves": [list(m) for m in decision.moves],
+        "keep": [[src, dst] for src, dst, _ in keep],
         "entries": entries,
         "reason": decision.details.get("reason") if folder == "rejected" else None,
         # (device, inode) of the bytes decided: only that file is moved.
@@ -335,10 +356,51 @@ def _resolve_names(epic: Epic, files: list[OutFile]) -> list[OutFile]:
     return out
 
 
+def _foreign_outputs(epic: Epic, log: DecisionLog, files: list[OutFile]) -> list[tuple[str, str, str]]:
+    """(path, legacy path, sha256) of every output about to be replaced that no logged decision wrote.
+
+    Guardians never overwrite a file they did not write (docs/protocol.md): a
+    hand-written ``deployment.json`` is kept under ``consensus/legacy/`` and
+    the decision's log entry records where, with its sha256.
+    """
+    keep = []
+    for f in files:
+        if "/messages/inbox/" in f.path:
+            continue  # messages get names no other file has (_resolve_names)
+        path = epic.root / f.path
+        try:
+            current = read_bounded(path, display=f.path, max_bytes=64 << 20)
+        except InputError:
+            if path.exists() or path.is_symlink():
+                # A link, a folder or a device where our output goes: keep it too (rename, never follow).
+                keep.append((f.path, _legacy_name(epic, f.path, "0" * 64), "0" * 64))
+            continue
+        sha = hashlib.sha256(current).hexdigest()
+        if sha != log.wrote(f.path) and sha != hashlib.sha256(f.data).hexdigest():
+            keep.append((f.path, _legacy_name(epic, f.path, sha), sha))
+    return keep
+
+
+def _legacy_name(epic: Epic, rel: str, sha: str) -> str:
+    name = Path(rel).name
+    stem, dot, ext = name.rpartition(".")
+    base = f"{stem}.{sha[:12]}.{ext}" if dot and stem else f"{name}.{sha[:12]}"
+    return epic.rel(epic.consensus / "legacy" / base)
+
+
+def _keep(src: Path, dst: Path) -> None:
+    """Move a foreign file to legacy/ once; a replay never moves our own new file over it."""
+    if dst.exists() or dst.is_symlink() or not (src.exists() or src.is_symlink()):
+        return
+    move(src, dst)
+
+
 def _apply(epic: Epic, log: DecisionLog, journal: dict[str, Any]) -> None:
     """Redo-able: every step is idempotent."""
     from guardians.store.atomic import atomic_write_bytes
 
+    for src, dst in journal.get("keep", []):
+        _keep(_inside(epic, src), _inside(epic, dst))
     for f in journal["files"]:
         target = _inside(epic, f["path"])
         # Messages we deliver are complete: mark them read-only like `guardians send`.

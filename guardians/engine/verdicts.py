@@ -141,7 +141,8 @@ def _escalation(ctx: Context, subject: str, findings: list[Finding], number: int
         "content": {
             "reason": f"{number} vetoes without consensus; the last one was {subject}",
             "last_subject": subject,
-            "codes": sorted({f.code for f in findings}),
+            # The codes that vetoed; warnings stay in the veto and the log.
+            "codes": sorted({f.code for f in findings if f.blocking}),
         },
         "action_needed": (
             "Decide: fix the artifacts and resend the handoff to migration with the next iteration, answer a "
@@ -180,3 +181,45 @@ def handoff(ctx: Context, summary: str, files: list[OutFile], content: dict[str,
         files=out,
         details={"handed_to": nxt, **details} if nxt else dict(details),
     )
+
+
+def approval_notice(ctx: Context, digest: str, risk: str, findings: list[Finding], review: str) -> OutFile:
+    """approval_needed_<stamp>.yaml for inbox/tech-lead/: everything needed to approve, nothing to dig out."""
+    epic = ctx.epic.epic_id
+    body = {
+        "from": ctx.agent,
+        "to": "tech-lead",
+        "timestamp": stamp(ctx.now),
+        "epic_id": epic,
+        "iteration": ctx.iteration,
+        "type": "escalation",
+        "subject": "approval_required",
+        "content": {
+            "reason": f"{risk}-risk migration waits for a tech-lead approval",
+            "review": review,
+            "review_digest": digest,
+            "risk": risk,
+            "findings": [f"{f.code} {f.location()}: {f.message}" for f in findings][:50],
+            # The approve command looks the digest up itself; the message below is the same approval by hand.
+            "approve_command": f"guardians approve {epic} --reason 'WHY THE RISK IS ACCEPTED'",
+            "send_command": f"guardians send {epic} --to migration approval.yaml",
+            "approval_message": {
+                "from": "tech-lead",
+                "to": "migration",
+                "epic_id": epic,
+                "iteration": ctx.iteration,
+                "type": "approval",
+                "subject": "approve_high_risk_migration",
+                "timestamp": "YYYY_MM_DD_HH_MM_SS",
+                "content": {"review_digest": digest, "reason": "WHY THE RISK IS ACCEPTED"},
+            },
+        },
+        "action_needed": (
+            f"Read {review}; to accept the risk run `guardians approve {epic} --reason ...` (or send "
+            "content.approval_message to inbox/migration/ with `guardians send`); to stop the epic run "
+            f"`guardians close {epic} --reason ...`."
+        ),
+        "in_reply_to": ctx.key,
+    }
+    inbox = ctx.epic.rel(ctx.epic.inbox("tech-lead"))
+    return OutFile(f"{inbox}/approval_needed_{stamp(ctx.now)}.yaml", dump_yaml(body))

@@ -79,11 +79,12 @@ def _plan(ctx: Context, plan: Plan, impl: Implementation, inp: BackupInput) -> d
         "epic_id": ctx.epic.epic_id,
         "iteration": ctx.iteration,
         "timestamp": stamp(ctx.now),
-        "checkpoint_name": f"{ENV_PREFIX[env]}-deploy-{ctx.now:%Y%m%d-%H%M}",
+        # One name: the verified checkpoint in use, else the one to take now.
+        "checkpoint_name": verified.name if verified else f"{ENV_PREFIX[env]}-deploy-{ctx.now:%Y%m%d-%H%M}",
+        "checkpoint_verified": verified is not None,
         "retention": {"class": retention_class, "days": days},
         "targets": _targets(impl),
         "requires_verified_checkpoint": inp.needs_checkpoint,
-        "checkpoint": verified.name if verified else None,
     }
 
 

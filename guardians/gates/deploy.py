@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from guardians.engine.context import Context
 from guardians.engine.decision import Decision, OutFile
 from guardians.engine.verdicts import dump_json, handoff, veto
 from guardians.rules.base import Finding
-from guardians.rules.deploy import DeployInput, check_all, choose_strategy
+from guardians.rules.deploy import Command, DeployInput, check_all, choose_strategy
 from guardians.store.layout import stamp
-
-DEFAULT_DEPLOY_COMMAND = "./scripts/deploy.sh"
-DEFAULT_TEST_COMMAND = "./scripts/run-tests.sh"
-DEFAULT_ROLLBACK_COMMAND = "./scripts/rollback.sh"
 
 
 def evaluate(ctx: Context) -> Decision | None:
@@ -23,11 +20,16 @@ def evaluate(ctx: Context) -> Decision | None:
     migration, f3 = ctx.reader.load("migration_review.json", "migration_review", required=False)
     if f1 or f2 or f3:
         return veto(ctx, "invalid_artifact", f1 + f2 + f3, "artifacts do not match their schemas")
+    from guardians.gates.repo_facts import gather
+
+    ops = plan.operations
+    named = [ops.deploy_command, ops.test_command, ops.rollback_command] if ops else []
     inp = DeployInput(
         plan,
         review,
         migration.risk if migration else "low",
         bool(migration.destructive) if migration else False,
+        gather(ctx.epic.root, named),
     )
     findings = check_all(inp)
     blocking = [f for f in findings if f.blocking]
@@ -108,6 +110,7 @@ def _render(ctx: Context, inp: DeployInput, strategy: str, reason: str) -> list[
     res = ops.resources
     scaling = res.scaling
     rb = inp.plan.rollback_plan
+    deploy_cmd, test_cmd, rollback_cmd = inp.commands()
     procedure = rb.procedure if isinstance(rb.procedure, list) else [rb.procedure]
     context = {
         "epic_id": ctx.epic.epic_id,
@@ -118,11 +121,10 @@ def _render(ctx: Context, inp: DeployInput, strategy: str, reason: str) -> list[
         "reason": reason,
         "stages": _stages(strategy, inp.migration_risk == "high"),
         "resources": {"cpu": res.cpu, "memory": res.memory, "replicas": res.replicas},
-        "scaling": {
-            "min": scaling.min if scaling else res.replicas,
-            "max": scaling.max if scaling else max(res.replicas or 1, 1) * 2,
-            "target_cpu": scaling.target_cpu if scaling else 60,
-        },
+        # Only numbers the plan gives: no scaling bounds are made up (DEP109 says so).
+        "scaling": None
+        if scaling is None
+        else {"min": scaling.min, "max": scaling.max, "target_cpu": scaling.target_cpu},
         "monitoring": {
             "metrics": [str(m) for m in ops.monitoring.metrics],
             "dashboards": [str(d) for d in ops.monitoring.dashboards],
@@ -135,9 +137,7 @@ def _render(ctx: Context, inp: DeployInput, strategy: str, reason: str) -> list[
             "procedure": [str(p) for p in procedure],
             "seconds": _seconds(rb.time_to_rollback),
         },
-        "deploy_command": ops.deploy_command or DEFAULT_DEPLOY_COMMAND,
-        "test_command": ops.test_command or DEFAULT_TEST_COMMAND,
-        "rollback_command": ops.rollback_command or DEFAULT_ROLLBACK_COMMAND,
+        "commands": {"deploy": _step(deploy_cmd), "test": _step(test_cmd), "rollback": _step(rollback_cmd)},
     }
     deployment = render_json("deployment.json.j2", **context)
     problems = validate_data("deployment", deployment)
@@ -151,6 +151,21 @@ def _render(ctx: Context, inp: DeployInput, strategy: str, reason: str) -> list[
         OutFile(f"{art}/cicd.yaml", cicd.encode()),
         OutFile(f"{art}/runbook.md", render("runbook.md.j2", **context).encode()),
     ]
+
+
+def _step(cmd: Command) -> dict[str, Any]:
+    """A workflow command, or a step that fails saying what is missing (never a made-up script)."""
+    if cmd.command is not None:
+        return {"command": cmd.command, "source": cmd.source, "per_test": cmd.per_test, "missing": None}
+    # The message names the setting, not the absent script, so the file never names one.
+    text = f"DEP108: no {cmd.role} command in this repository; set operations.{cmd.role}_command in plan.json"
+    return {
+        "command": None,
+        "source": "missing",
+        "per_test": False,
+        "missing": cmd.missing,
+        "fail": f"echo {shlex.quote('::error::' + text)}; exit 1",
+    }
 
 
 def _check_workflow(text: str) -> None:

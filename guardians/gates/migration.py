@@ -20,7 +20,7 @@ from typing import Any
 
 from guardians.engine.context import Context
 from guardians.engine.decision import Decision, OutFile
-from guardians.engine.verdicts import dump_json, handoff, veto
+from guardians.engine.verdicts import approval_notice, dump_json, handoff, veto
 from guardians.rules.base import Finding
 from guardians.store.layout import stamp
 
@@ -99,7 +99,7 @@ def _judge(ctx: Context, paths: list[Path], approval: dict[str, Any] | None) -> 
             summary=f"high-risk migration waits for a tech-lead approval of review_digest {digest[:12]}",
             findings=findings,
             subject="approval_required",
-            files=[review_file],
+            files=[review_file, approval_notice(ctx, digest, report.risk, findings, review_file.path)],
             details={**details, "waiting_for": "tech-lead"},
             park=True,
         )

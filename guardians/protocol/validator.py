@@ -116,6 +116,15 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+def _strings_only(check: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A format applies to strings only (JSON Schema); `timestamp: 12` is the `type` keyword's problem."""
+
+    def checked(value: Any) -> Any:
+        return check(value) if isinstance(value, str) else value
+
+    return checked
+
+
 @cache
 def slow_validator(name: str) -> Any:
     """The jsonschema validator of schema ``name`` (explains failures), same semantics."""
@@ -127,7 +136,7 @@ def slow_validator(name: str) -> Any:
 
     checker = FormatChecker(formats=())
     for fmt, check in FORMATS.items():
-        checker.checks(fmt, raises=StampError)(check)
+        checker.checks(fmt, raises=StampError)(_strings_only(check))
     cls = validators.extend(Draft202012Validator, {"pattern": pattern})
     return cls(load_schema(name), format_checker=checker)
 
@@ -168,7 +177,7 @@ def validate_data(name: str, data: Any) -> list[SchemaProblem]:
     errors = schema_errors(name, data)
     if errors is None:
         return []
-    return [_problem(e) for e in errors] or [SchemaProblem("$", _unexplained(data), "schema")]
+    return [p for e in errors for p in _problem(e)] or [SchemaProblem("$", _unexplained(data), "schema")]
 
 
 def _unexplained(data: Any) -> str:
@@ -241,10 +250,48 @@ def missing_property(error: Any) -> str | None:
     return (named or missing)[0] if missing else None
 
 
-def _problem(error: Any) -> SchemaProblem:
+def refine_all(error: Any) -> list[tuple[list[Any], str]]:
+    """Like :func:`refine`, but one (path, message) per unknown key, each named, with hints.
+
+    ``required`` errors already come one per missing key; each gets a hint
+    when the document says why it is missing (nested under ``header:``, a
+    near miss, known drift), so a message with eight fields under ``header:``
+    gets eight problems that each say so.
+    """
+    from guardians.protocol import hints
+
+    base = list(error.absolute_path)
+    instance = error.instance
+    if error.validator == "required" and isinstance(instance, dict):
+        key = missing_property(error)
+        if key is not None:
+            hint = hints.missing_key_hint(key, instance)
+            return [([*base, key], _cut(f"required property {key!r} is missing{hint}"))]
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        extra = sorted(k for k in instance if k not in allowed)
+        return [
+            ([*base, k], _cut(f"unknown property {k!r} is not allowed{hints.unknown_key_hint(k, allowed, instance)}"))
+            for k in extra
+        ] or [refine(error)]
     parts, message = refine(error)
+    if error.validator == "enum":
+        message = _cut(message + hints.enum_hint(instance, list(error.validator_value or [])))
+    elif error.validator == "const" and isinstance(instance, str):
+        message = _cut(message + hints.enum_hint(instance, [error.validator_value]))
+    return [(parts, message)]
+
+
+def _cut(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
+
+
+def _problem(error: Any) -> list[SchemaProblem]:
     schema_path = "/".join(str(p) for p in error.absolute_schema_path)
-    return SchemaProblem(json_path(parts), message, str(error.validator), schema_path)
+    return [
+        SchemaProblem(json_path(parts), message, str(error.validator), schema_path)
+        for parts, message in refine_all(error)
+    ]
 
 
 def alternative_keys(branches: Any) -> list[str]:

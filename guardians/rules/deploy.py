@@ -6,11 +6,74 @@ Every rule reads a :class:`DeployInput` and yields findings; no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from guardians.protocol.models.inputs import OperationsSpec, Plan, Review
 from guardians.rules.base import Finding, RuleUnit, Severity
+
+# Scripts used when the plan names no command, if the repository has them.
+DEFAULT_SCRIPTS: dict[str, str] = {
+    "deploy": "./scripts/deploy.sh",
+    "test": "./scripts/run-tests.sh",
+    "rollback": "./scripts/rollback.sh",
+}
+
+
+@dataclass(frozen=True)
+class RepoFacts:
+    """What the deploy guardian found in the repository (gathered by the gate, not by rules).
+
+    ``present`` holds every script path that a command names (or a default
+    names) and that exists as a regular file; ``test_runner`` is the suite
+    command found from the repository's own files, with the file that told.
+    """
+
+    present: frozenset[str] = frozenset()
+    test_runner: str | None = None
+    test_runner_source: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """One workflow command: what runs, where it came from, or why there is none."""
+
+    role: str  # deploy | test | rollback
+    command: str | None
+    source: str  # "plan", "repository (<file>)", "default script" or "missing"
+    per_test: bool = False  # True when the command takes one stage test name as argument
+    missing: str | None = None  # what the repository lacks when command is None
+
+
+def script_of(command: str) -> str | None:
+    """The script path a command runs, when its first word is a path (``./x.sh``, ``bin/deploy``)."""
+    first = command.split()[0] if command.split() else ""
+    return first if "/" in first else None
+
+
+def _normal(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+def resolve_command(role: str, named: str | None, repo: RepoFacts) -> Command:
+    """The command the workflow runs for ROLE: the plan's, a detected runner, or a default script."""
+    if named:
+        script = script_of(named)
+        if script is not None and _normal(script) not in repo.present:
+            return Command(role, None, "missing", missing=f"plan.json names {script}, which the repository lacks")
+        return Command(role, named, "plan", per_test=role == "test")
+    if role == "test" and repo.test_runner:
+        return Command(role, repo.test_runner, f"repository ({repo.test_runner_source})")
+    default = DEFAULT_SCRIPTS[role]
+    if _normal(default) in repo.present:
+        return Command(role, default, "default script", per_test=role == "test")
+    runner = " no test runner (pytest, npm test, make test, go test) and" if role == "test" else ""
+    return Command(
+        role,
+        None,
+        "missing",
+        missing=f"plan.json sets no operations.{role}_command and the repository has{runner} no {default}",
+    )
 
 
 @dataclass(frozen=True)
@@ -19,20 +82,40 @@ class DeployInput:
     review: Review
     migration_risk: str = "low"  # from migration_review.json
     migration_destructive: bool = False
+    repo: RepoFacts = field(default_factory=RepoFacts)
 
     @property
     def ops(self) -> OperationsSpec:
         return self.plan.operations or OperationsSpec()
 
+    def commands(self) -> tuple[Command, Command, Command]:
+        ops = self.ops
+        return (
+            resolve_command("deploy", ops.deploy_command, self.repo),
+            resolve_command("test", ops.test_command, self.repo),
+            resolve_command("rollback", ops.rollback_command, self.repo),
+        )
 
-def build_input(plan: dict[str, Any], review: dict[str, Any], migration: dict[str, Any] | None = None) -> DeployInput:
+
+def build_input(
+    plan: dict[str, Any],
+    review: dict[str, Any],
+    migration: dict[str, Any] | None = None,
+    repo: dict[str, Any] | None = None,
+) -> DeployInput:
     """Construct from plain dicts (used by rule case files and tests)."""
     migration = migration or {}
+    repo = repo or {}
     return DeployInput(
         Plan.model_validate(plan),
         Review.model_validate(review),
         str(migration.get("risk", "low")),
         bool(migration.get("destructive", False)),
+        RepoFacts(
+            frozenset(_normal(p) for p in repo.get("present", [])),
+            repo.get("test_runner"),
+            repo.get("test_runner_source"),
+        ),
     )
 
 
@@ -245,6 +328,70 @@ class UnboundedScaling(RuleUnit):
             )
 
 
+class CommandMissing(RuleUnit):
+    """What: the workflow has no command to deploy, test or roll back with: plan.json names
+    none and the repository has no default script or test runner, or plan.json names a
+    script the repository does not contain.
+
+    Why: a generated `cicd.yaml` that calls `./scripts/run-tests.sh` in a repository
+    without it fails at the first step, or worse, looks finished to a reviewer. The
+    guardian never writes a command it cannot see; the step says what is missing and
+    fails instead.
+
+    Fix: set `operations.deploy_command`, `.test_command` and `.rollback_command` in
+    plan.json to commands that exist, or add the scripts. Tests are found without help
+    when the repository has pytest (pyproject.toml, pytest.ini, setup.cfg, tox.ini,
+    conftest.py), a `test` script in package.json, a `test:` target in the Makefile, or
+    go.mod.
+    """
+
+    code: ClassVar[str] = "DEP108"
+    name: ClassVar[str] = "deploy.commands-exist"
+    severity: ClassVar[Severity] = Severity.WARNING
+    safer: ClassVar[str] = "name deploy, test and rollback commands the repository really has"
+
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
+        for cmd in inp.commands():
+            if cmd.command is None:
+                yield cls.finding(
+                    f"no {cmd.role} command: {cmd.missing}",
+                    blocking=False,
+                    file="plan.json",
+                    json_path=f"$.operations.{cmd.role}_command",
+                    suggestion=f"set operations.{cmd.role}_command to a command the repository has",
+                )
+
+
+class ScalingUnspecified(RuleUnit):
+    """What: plan.json gives `operations.resources.replicas` but no `scaling` bounds.
+
+    Why: autoscaling bounds are a capacity decision; a guardian that made them up
+    (twice the replicas, 60 % CPU) would put numbers in `deployment.json` that nobody
+    chose. The deployment keeps the fixed replica count and says so.
+
+    Fix: add `operations.resources.scaling` with `min`, `max` and `target_cpu` when the
+    service should autoscale.
+    """
+
+    code: ClassVar[str] = "DEP109"
+    name: ClassVar[str] = "deploy.scaling-unspecified"
+    severity: ClassVar[Severity] = Severity.INFO
+    safer: ClassVar[str] = "state autoscaling bounds in the plan, or none at all"
+
+    @classmethod
+    def check(cls, inp: DeployInput) -> Iterator[Finding]:
+        res = inp.ops.resources
+        if res is not None and res.replicas is not None and res.scaling is None:
+            yield cls.finding(
+                f"no autoscaling bounds in plan.json: {res.replicas} fixed replica(s)",
+                blocking=False,
+                file="plan.json",
+                json_path="$.operations.resources.scaling",
+                suggestion="add operations.resources.scaling {min, max, target_cpu} to autoscale",
+            )
+
+
 RULES: tuple[type[Any], ...] = (
     HealthChecksMissing,
     RollbackPlanMissing,
@@ -253,6 +400,8 @@ RULES: tuple[type[Any], ...] = (
     ResourcesUndefined,
     StagingNotValidated,
     UnboundedScaling,
+    CommandMissing,
+    ScalingUnspecified,
 )
 
 

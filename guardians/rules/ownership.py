@@ -44,6 +44,8 @@ def owner_reason(parts: Sequence[str]) -> str | None:
         return f"{parts[0]} is written by the guardians only"
     if parts[0] == "quarantine":
         return "quarantine/ keeps the bytes cut from a damaged log as evidence"
+    if parts[0] == "legacy":
+        return "legacy/ keeps what the guardians found before they took over (`guardians adopt`), as evidence"
     if parts[0] == "artifacts" and len(parts) == 2 and parts[1] in GUARDIAN_ARTIFACTS:
         return f"{parts[1]} is a guardian output, recorded with its sha256 in the decision log"
     if tuple(parts[:2]) == ("messages", "inbox") and len(parts) >= 4:

@@ -42,8 +42,11 @@ class _Index:
     # what guardians ask of the history, without rescanning the file.
     last: dict[str, dict[str, Any]] = field(default_factory=dict)
     approval: dict[str, Any] | None = None
+    closed: dict[str, Any] | None = None  # the `guardians close` entry, once there is one
     # sha256 of every file an approve entry wrote -> the agent that wrote it.
     produced: dict[str, str] = field(default_factory=dict)
+    # path -> sha256 of the last bytes a guardian entry says it wrote there.
+    written: dict[str, str] = field(default_factory=dict)
 
     def add(self, entry: dict[str, Any]) -> None:
         key = entry.get("message_key")
@@ -51,11 +54,16 @@ class _Index:
             self.keys.add(key)
         decision = str(entry.get("decision"))
         self.counts[decision] = self.counts.get(decision, 0) + 1
-        if decision == "approve" and isinstance(entry.get("outputs"), dict):
-            for digest in entry["outputs"].values():
-                self.produced[str(digest)] = str(entry.get("agent"))
+        outputs = entry.get("outputs")
+        if isinstance(outputs, dict):
+            for path, digest in outputs.items():
+                self.written[str(path)] = str(digest)
+                if decision == "approve":
+                    self.produced[str(digest)] = str(entry.get("agent"))
         if decision == "reject":
             return
+        if decision == "closed":
+            self.closed = entry
         self.last[str(entry.get("agent"))] = entry
         details = entry.get("details")
         if isinstance(details, dict) and isinstance(details.get("approval"), dict):
@@ -140,6 +148,16 @@ class DecisionLog:
         """The agent whose approve entry recorded writing a file with this digest."""
         self._refresh()
         return self._index.produced.get(sha256)
+
+    def wrote(self, path: str) -> str | None:
+        """sha256 of the last bytes a logged decision wrote to PATH (repository-relative), if any."""
+        self._refresh()
+        return self._index.written.get(path)
+
+    def closed(self) -> dict[str, Any] | None:
+        """The entry that closed the epic (``guardians close``), if any."""
+        self._refresh()
+        return self._index.closed
 
     def latest_approval(self) -> dict[str, Any] | None:
         self._refresh()
@@ -263,7 +281,10 @@ def _open_log(path: Path) -> BinaryIO:
 
 
 def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
-    fix = "`guardians log verify` names the first broken line; restore the log from version control"
+    fix = (
+        "`guardians log verify` names the first broken line; restore the log from version control, or run "
+        f"`guardians adopt {path.parent.parent.name}` to keep it under consensus/legacy/ and start a new log"
+    )
     entry = parse_entry(raw)
     if isinstance(entry, str):
         raise LogCorruptError(f"{path}:{lineno}: decision log line {lineno} is {entry}; {fix}")
@@ -396,3 +417,33 @@ def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:
             out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
             status = 1
     return status
+
+
+def check_origin(path: Path, epic_id: str, display: str) -> None:
+    """Refuse a log whose first line is not the guardians' first entry of EPIC (a cheap check before a run).
+
+    Such a log was started by someone else: appending would chain onto a
+    history the guardians cannot vouch for, and its lines would count as
+    decisions. ``guardians adopt`` keeps it under consensus/legacy/ and
+    starts a new one.
+    """
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(MAX_LINE)
+            only_line = fh.read(1) == b""
+    except FileNotFoundError:
+        return
+    if not first or not first.endswith(b"\n") or only_line:
+        return  # empty, or one damaged (last) line: that is repair()'s to quarantine
+    entry = parse_entry(first)
+    if isinstance(entry, dict) and entry.get("seq") == 1 and entry.get("prev_hash") == genesis_hash(epic_id):
+        try:
+            if entry.get("hash") == entry_hash(entry):
+                return
+        except (TypeError, ValueError):
+            pass
+    raise LogCorruptError(
+        f"{display}:1: the decision log was not started by the guardians of {epic_id} (its first line is not "
+        f"their first entry); run `guardians adopt {epic_id}` to keep it under consensus/legacy/ and start a new "
+        "log, or restore it from version control"
+    )

@@ -29,13 +29,13 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
 
 
-def read_bounded(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> bytes:
+def read_bounded(path: str | Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> bytes:
     """Read a regular file, refusing symlinks, FIFOs, devices and oversize files."""
     return read_bounded_id(path, display=display, max_bytes=max_bytes)[0]
 
 
 def read_bounded_id(
-    path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES
+    path: str | Path, *, display: str | None = None, max_bytes: int = MAX_BYTES
 ) -> tuple[bytes, tuple[int, int]]:
     """:func:`read_bounded`, plus the (device, inode) of the file that was read.
 
@@ -300,11 +300,26 @@ def _scan_events(text: str, name: str) -> None:
             depth -= 1
 
 
+# Anchors (&), aliases (*) and tags (!, also in %TAG directives) cannot occur in a
+# document without these characters, so the event scan is only needed when one of
+# them is present (quoted text included: then the scan decides). Depth is checked
+# on the loaded value instead, and the scan then runs only to name the line.
+_SCAN_TRIGGERS = ("&", "*", "!")
+
+
+def _needs_scan(text: str) -> bool:
+    return any(c in text for c in _SCAN_TRIGGERS)
+
+
 def load_yaml_text(text: str, name: str) -> Any:
     yaml = _yaml_mod()
+    scanned = _needs_scan(text)
     try:
-        _scan_events(text, name)
+        if scanned:
+            _scan_events(text, name)
         docs = list(yaml.load_all(text, Loader=_loader()))
+        if not scanned and len(docs) == 1 and _too_deep(docs[0]):
+            _scan_events(text, name)  # raises, with the line where the nesting gets too deep
     except _YamlReject as exc:
         raise InputError(_mark_location(name, exc.mark), exc.message) from None
     except yaml.MarkedYAMLError as exc:
@@ -321,6 +336,19 @@ def load_yaml_text(text: str, name: str) -> Any:
     value = docs[0]
     _check_plain(value, name)
     return value
+
+
+def _too_deep(value: Any) -> bool:
+    """True when mappings and sequences nest deeper than MAX_DEPTH (as the event scan counts them)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _check_plain(value: Any, name: str) -> None:

@@ -83,6 +83,24 @@ class UnknownFileKind(ValRule):
     )
 
 
+class DriftedKey(ValRule):
+    """What: a document uses a key the guardians do not read where the schema has a close
+    or known equivalent that is absent: `rollback_strategy` for `rollback_plan`, `servce`
+    for `service`, `sender` for `from`. A warning: unknown keys are kept, but ignored.
+
+    Why: agents drift between prompt versions; the guardians then act as if the section
+    were missing (DEP102 "no rollback plan" while one is written under another name).
+
+    Fix: rename the key to the one named in the message (`guardians schema show NAME`).
+    """
+
+    code: ClassVar[str] = "VAL004"
+    name: ClassVar[str] = "validate.drifted-key"
+    title: ClassVar[str] = "drifted key"
+    fix: ClassVar[str] = "Rename the key to the one the guardians read; see `guardians schema show NAME`."
+    severity: ClassVar[Severity] = Severity.WARNING
+
+
 class HashChainBroken(ValRule):
     """What: a decision log entry's `hash` does not match its content (the entry was
     edited), or its `prev_hash` is not the previous entry's hash (a line was removed or
@@ -356,6 +374,7 @@ RULES: tuple[type[ValRule], ...] = (
     SchemaViolation,
     UnreadableFile,
     UnknownFileKind,
+    DriftedKey,
     HashChainBroken,
     SeqGap,
     IterationBackwards,

@@ -13,7 +13,7 @@ from guardians.errors import InputError
 from guardians.protocol.jsonpath import json_path
 from guardians.protocol.validator import alternative_keys
 from guardians.store.fast_json import SLOW, load_json_fast
-from guardians.validate.codes import SchemaViolation, UnreadableFile
+from guardians.validate.codes import DriftedKey, SchemaViolation, UnreadableFile
 from guardians.validate.result import Problem
 
 MAX_SCHEMA_PROBLEMS = 100
@@ -74,7 +74,7 @@ def input_problem(exc: InputError, display: str, line_offset: int = 0) -> Proble
 
 def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | None = None) -> list[Problem]:
     """Problems of ``value`` against ``schema_name`` ([] when valid)."""
-    from guardians.protocol.validator import refine, schema_errors
+    from guardians.protocol.validator import refine_all, schema_errors
 
     errors = schema_errors(schema_name, value, limit=MAX_SCHEMA_PROBLEMS)
     if errors is None:
@@ -95,21 +95,65 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
             )
         ]
     out = []
+    seen: set[tuple[str, str]] = set()
     for error in errors:
-        parts, message = refine(error)
-        parts = base + parts
-        line, col = doc.where(parts)
         keyword = str(error.validator)
+        for rel_parts, message in refine_all(error):
+            parts = base + rel_parts
+            path = json_path(parts)
+            if (path, message) in seen:
+                continue  # the same failure reached through two schema branches
+            seen.add((path, message))
+            line, col = doc.where(parts)
+            out.append(
+                Problem.of(
+                    SchemaViolation,
+                    doc.display,
+                    message,
+                    path,
+                    line,
+                    col,
+                    keyword,
+                    fix=_schema_fix(schema_name, keyword, path, error),
+                )
+            )
+    return out
+
+
+def drift_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | None = None) -> list[Problem]:
+    """VAL004 warnings: top-level keys of an open schema that the guardians ignore but mean a known key."""
+    from guardians.protocol.hints import KEY_DRIFT, near
+    from guardians.protocol.validator import load_schema
+
+    if not isinstance(value, dict):
+        return []
+    schema = load_schema(schema_name)
+    props = schema.get("properties")
+    if not isinstance(props, dict) or schema.get("additionalProperties") is False:
+        return []  # strict schemas already report unknown keys, with the same hint
+    unknown = value.keys() - props.keys()  # a set operation: most documents have no unknown key
+    if not unknown:
+        return []
+    known = list(props)
+    out = []
+    for key in sorted(unknown):
+        if not isinstance(key, str):
+            continue
+        wanted = KEY_DRIFT.get(key) if KEY_DRIFT.get(key) in props else near(key, known)
+        if wanted is None or wanted in value:
+            continue
+        parts = [*(prefix or []), key]
+        line, col = doc.where(parts)
         out.append(
             Problem.of(
-                SchemaViolation,
+                DriftedKey,
                 doc.display,
-                message,
+                f"'{key}' is ignored by the guardians; did you mean '{wanted}'?",
                 json_path(parts),
                 line,
                 col,
-                keyword,
-                fix=_schema_fix(schema_name, keyword, json_path(parts), error),
+                "drift",
+                fix=f"rename '{key}' to '{wanted}'; see `guardians schema show {schema_name}`",
             )
         )
     return out
@@ -142,7 +186,7 @@ def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) ->
     return f"fix {path} so it satisfies '{keyword}'; {see}"
 
 
-def read_file(path: Path, display: str) -> tuple[bytes | None, Problem | None]:
+def read_file(path: str | Path, display: str) -> tuple[bytes | None, Problem | None]:
     from guardians.store.loaders import read_bounded
 
     try:

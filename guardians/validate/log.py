@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,16 +66,96 @@ def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index:
     from guardians.store.chain import ChainVerifier
 
     state = _LogState(ChainVerifier(epic_id))
+    held = _Held()
     try:
         for lineno, raw in enumerate(_log_lines(path), 1):
             report.log_lines += 1
+            if held.take(raw, lineno, display, report, state):
+                continue
             if not _check_log_line(raw, lineno, display, epic_id, report, index, state):
                 break
+        held.flush(display, report, state)
     except OSError as exc:
         reason = "is a symbolic link (refused)" if exc.errno == 40 else (exc.strerror or str(exc))
         report.problems.append(
             Problem.of(UnreadableFile, display, f"cannot read the decision log: {reason}", keyword="read")
         )
+
+
+MAX_SPAN = 200  # lines a pretty-printed object may span before we stop collecting it
+JSONL_FIX = (
+    "Write each entry as one compact JSON object on its own line; `guardians adopt EPIC` keeps a legacy log "
+    "under consensus/legacy/ and starts a clean one."
+)
+
+
+@dataclass
+class _Held:
+    """Lines that do not parse alone: a blank line, or a pretty-printed object spread over lines.
+
+    JSON Lines holds one compact object per line; each such block is one
+    problem that says so, not one "invalid JSON" per line.
+    """
+
+    lines: list[bytes] = field(default_factory=list)
+    start: int = 0
+
+    def take(self, raw: bytes, lineno: int, display: str, report: EpicReport, state: _LogState) -> bool:
+        """True when ``raw`` was consumed here (blank, or part of a multi-line object)."""
+        if not raw.endswith(b"\n"):
+            self.flush(display, report, state)
+            return False
+        if not self.lines:
+            if not raw.strip():
+                _jsonl_problem(display, lineno, lineno, "is blank", report, state)
+                return True
+            stripped = raw.strip()
+            if not (stripped.startswith(b"{") and not stripped.endswith(b"}")):
+                return False  # one line: the line checks report it
+            self.start = lineno
+        self.lines.append(raw)
+        if _parses(b"".join(self.lines)):
+            end = self.start + len(self.lines) - 1
+            _jsonl_problem(display, self.start, end, "hold one pretty-printed JSON object", report, state)
+            self.lines = []
+        elif len(self.lines) >= MAX_SPAN:
+            self.flush(display, report, state)
+        return True
+
+    def flush(self, display: str, report: EpicReport, state: _LogState) -> None:
+        if self.lines:
+            end = self.start + len(self.lines) - 1
+            _jsonl_problem(display, self.start, end, "are not a complete JSON object", report, state)
+            self.lines = []
+
+
+def _parses(data: bytes) -> bool:
+    import json
+
+    try:
+        return isinstance(json.loads(data), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _jsonl_problem(display: str, start: int, end: int, what: str, report: EpicReport, state: _LogState) -> None:
+    where = (
+        f"line {start} {what.replace('hold', 'holds').replace('are ', 'is ')}"
+        if start == end
+        else f"lines {start}-{end} {what}"
+    )
+    report.problems.append(
+        Problem(
+            display,
+            "VAL002",
+            f"{where}: a JSON Lines log holds one object per line, written compactly, with no blank lines",
+            JSONL_FIX,
+            line=start,
+            column=1,
+            keyword="jsonl",
+        )
+    )
+    state.chain.skip("not one object per line")
 
 
 @dataclass
@@ -128,8 +208,21 @@ def _check_log_line(
             )
         )
         return False
-    doc = Doc(display, raw, "json", line_offset=lineno - 1)
+    # Parsed without its newline: a parser error "at the end of the line" stays on this line.
+    doc = Doc(display, raw.rstrip(b"\r\n"), "json", line_offset=lineno - 1)
     entry, problem = parse(doc)
+    if problem is not None and not raw.lstrip().startswith((b"{", b"[")):
+        problem = Problem(
+            display,
+            "VAL002",
+            "line is not JSON: a JSON Lines log holds one JSON object per line",
+            JSONL_FIX,
+            line=lineno,
+            column=1,
+            keyword="jsonl",
+        )
+    elif problem is not None:
+        problem = replace(problem, fix=JSONL_FIX)  # the fix for a log line, not for a document
     if problem is not None or not isinstance(entry, dict):
         add(
             problem

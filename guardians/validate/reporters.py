@@ -87,6 +87,10 @@ class TextReporter(Reporter):
             head = f"{self._style(_position(p), bold=True)}: {level} {self._style(p.code, fg='cyan')}"
             self._echo(f"{head} [{p.rule}] {p.message} at {p.json_path}")
             self._echo(f"    fix: {p.fix}")
+        if report.problems and report.name.startswith("epic_"):
+            self._echo(self._style(epic_summary(report), bold=True))
+        for note in report.notes:
+            self._echo(f"{report.name}: note: {note}")
 
     def finish(self, summary: Summary) -> None:
         if summary.errors or summary.warnings:
@@ -102,14 +106,64 @@ class TextReporter(Reporter):
             self._echo(f"{self._style('OK', fg='green', bold=True)} checked {_checked(summary)}: no problems")
 
 
+def epic_summary(report: EpicReport) -> str:
+    """``epic_5: 30 errors, 2 warnings in 3 files (VAL001 x27, VAL002 x3, VAL004 x2)``."""
+    from collections import Counter
+
+    errors = sum(1 for p in report.problems if p.severity == "error")
+    warnings = len(report.problems) - errors
+    counts = [_plural(errors, "error")] + ([_plural(warnings, "warning")] if warnings else [])
+    codes = Counter(p.code for p in report.problems)
+    top = ", ".join(f"{code} x{n}" for code, n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
+    files = len({p.file for p in report.problems})
+    return f"{report.name}: {', '.join(counts)} in {_plural(files, 'file')} ({top})"
+
+
+class StatisticsReporter(Reporter):
+    """``--statistics``: one line per code with its count, most frequent first (as ruff does)."""
+
+    def __init__(self, out: IO[str], color: bool | None = None, fmt: str = "text") -> None:
+        super().__init__(out, color)
+        from collections import Counter
+
+        self.fmt = fmt
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def epic(self, report: EpicReport) -> None:
+        for p in report.problems:
+            self.counts[(p.code, p.severity)] += 1
+
+    def finish(self, summary: Summary) -> None:
+        from guardians.validate.codes import CODES
+
+        rows = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if self.fmt == "json":
+            doc = [
+                {"code": code, "severity": sev, "count": n, "title": CODES.get(code, (code, ""))[0]}
+                for (code, sev), n in rows
+            ]
+            self.out.write(json.dumps(doc, indent=2) + "\n")
+            return
+        width = max((len(f"{n:,}") for _, n in rows), default=1)
+        for (code, sev), n in rows:
+            self.out.write(f"{n:>{width},}  {code}  {sev:<7}  {CODES.get(code, (code, ''))[0]}\n")
+        total = sum(self.counts.values())
+        self.out.write(
+            f"{'-' * width}\n{total:>{width},}  total in {_plural(summary.files_with_problems, 'file')}; "
+            f"checked {_checked(summary)}\n"
+        )
+
+
 class JsonReporter(Reporter):
     """One JSON object: ``{"valid", "summary", "problems": [...]}``."""
 
     def __init__(self, out: IO[str], color: bool | None = None) -> None:
         super().__init__(out, color)
         self.problems: list[dict[str, Any]] = []
+        self.notes: list[dict[str, str]] = []
 
     def epic(self, report: EpicReport) -> None:
+        self.notes.extend({"epic": report.name, "note": note} for note in report.notes)
         for p in report.problems:
             self.problems.append(
                 {
@@ -137,6 +191,7 @@ class JsonReporter(Reporter):
                 "warnings": summary.warnings,
             },
             "problems": self.problems,
+            "notes": self.notes,
         }
         self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
@@ -340,5 +395,7 @@ REPORTERS: dict[str, type[Reporter]] = {
 }
 
 
-def make_reporter(fmt: str, out: IO[str], *, color: bool | None = None) -> Reporter:
+def make_reporter(fmt: str, out: IO[str], *, color: bool | None = None, statistics: bool = False) -> Reporter:
+    if statistics:
+        return StatisticsReporter(out, color, fmt)
     return REPORTERS[fmt](out, color)

@@ -62,6 +62,7 @@ class EpicReport:
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     log_lines: int = 0
+    notes: list[str] = field(default_factory=list)  # said once per epic, not problems (legacy/ kept)
 
 
 @dataclass

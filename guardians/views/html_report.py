@@ -6,8 +6,11 @@ the timeline, each guardian's latest findings, the deployment plan, the
 runbook and the CI/CD file. It loads nothing from the network: CSS is inline,
 there is no script, and a Content-Security-Policy forbids any fetch.
 
-Every string written by an agent reaches the page through Jinja2 autoescape;
-the runbook is shown as escaped text in a ``<pre>``, never rendered.
+Every string written by an agent reaches the page through Jinja2 autoescape.
+The runbook is rendered as Markdown by markdown-it-py with raw HTML turned
+off (``<script>`` in the file comes out as text) and its link check on
+(``javascript:`` and other unsafe URLs stay text), so the only markup on the
+page is what CommonMark itself produces.
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from typing import Any
 
 from guardians.errors import GuardianError
 from guardians.store.layout import GUARDIANS, Epic, stamp
-from guardians.views.timeline import Row, Step, diagram_steps, iter_rows, mermaid_lines, participants, plain
+from guardians.views.timeline import (
+    Row,
+    Step,
+    banner,
+    diagram_steps,
+    iter_rows,
+    mermaid_lines,
+    participants,
+    plain,
+)
 
 MAX_ROWS = 2000  # newest timeline entries shown
 MAX_STEPS = 300  # newest diagram steps drawn
@@ -76,11 +88,11 @@ class SvgDiagram:
 
 def svg_diagram(epic: Epic) -> SvgDiagram:
     """Geometry of the sequence diagram; the template turns it into SVG."""
-    lanes = participants(iter_rows(epic))
+    lanes = participants(iter_rows(epic, []))
     xs = {name: MARGIN + i * LANE_GAP for i, (_, name) in enumerate(lanes)}
     total = 0
     steps: deque[Step] = deque(maxlen=MAX_STEPS)
-    for step in diagram_steps(iter_rows(epic)):
+    for step in diagram_steps(iter_rows(epic, [])):
         total += 1
         steps.append(step)
     fallback = xs["quality"]
@@ -159,6 +171,40 @@ def _deployment(epic: Epic) -> Artifact:
     return Artifact(art.name, True, data=model.model_dump(mode="json"), text=pretty)
 
 
+def render_markdown(text: str) -> str:
+    """CommonMark plus tables with raw HTML, links and images off: safe to put on the page as markup.
+
+    Links and images stay visible as their source text: the page fetches
+    nothing and offers nothing to click. Headings move down two levels so
+    the runbook's own ``#`` title sits under the page's section heading.
+    """
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table").disable(["link", "image", "autolink"])
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
+    return str(md.renderer.render(tokens, md.options, {}))
+
+
+def _json_artifact(epic: Epic, name: str) -> Artifact:
+    """A guardian's JSON output as data (or the error that kept it from being read)."""
+    from guardians.store.loaders import load_json_text
+
+    art = _read_text(epic, name)
+    if art.text is None:
+        return art
+    try:
+        data = load_json_text(art.text, epic.rel(epic.artifacts / name))
+    except GuardianError as exc:
+        return Artifact(name, True, error=str(exc))
+    if not isinstance(data, dict):
+        return Artifact(name, True, error="not a JSON object")
+    return Artifact(name, True, data=data)
+
+
 def _migration_review(epic: Epic) -> Artifact:
     from guardians.store.loaders import load_json_text
 
@@ -196,10 +242,14 @@ def build_context(epic: Epic) -> dict[str, Any]:
     vetoes: dict[str, int] = {}
     counts: dict[str, int] = {}
     earlier: dict[str, deque[Row]] = {g: deque(maxlen=MAX_EARLIER) for g in GUARDIANS}
+    approvals: deque[Row] = deque(maxlen=MAX_ROWS)
     total = 0
-    for row in iter_rows(epic):
+    problems: list[str] = []
+    for row in iter_rows(epic, problems):
         total += 1
         rows.append(row)
+        if row.approved_by or row.suppressed or row.closed_reason:
+            approvals.append(row)
         counts[row.agent] = counts.get(row.agent, 0) + 1
         if row.decision != "reject" or row.agent not in latest:
             previous = latest.get(row.agent)
@@ -212,9 +262,11 @@ def build_context(epic: Epic) -> dict[str, Any]:
         GuardianView(g, latest.get(g), vetoes.get(g, 0), counts.get(g, 0), list(reversed(earlier[g])))
         for g in GUARDIANS
     ]
+    runbook = _read_text(epic, "runbook.md")
     return {
         "epic_id": epic.epic_id,
         "generated": stamp(),
+        "log_banner": banner(epic, problems, total),
         "log_path": epic.rel(epic.log_path),
         "status": epic_status(epic),
         "verify": verify_file(epic.log_path, epic.epic_id),
@@ -225,8 +277,12 @@ def build_context(epic: Epic) -> dict[str, Any]:
         "mermaid": "\n".join(mermaid_lines(epic, _no_filters())),
         "deployment": _deployment(epic),
         "review": _migration_review(epic),
-        "runbook": _read_text(epic, "runbook.md"),
+        "runbook": runbook,
+        "runbook_html": render_markdown(runbook.text) if runbook.text is not None else None,
         "cicd": _read_text(epic, "cicd.yaml"),
+        "backup_plan": _json_artifact(epic, "backup_plan.json"),
+        "process_report": _json_artifact(epic, "process_report.json"),
+        "approvals": list(approvals),
     }
 
 

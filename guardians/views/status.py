@@ -5,13 +5,18 @@ Definitions (also in docs/tech-lead.md):
 * **holder**: the first guardian, in pipeline order, with a pending message in
   its inbox; otherwise ``tech-lead`` when the epic waits for an approval or is
   escalated; otherwise the agent of the last decision; ``-`` for an empty epic.
-* **iteration**: the iteration of the last decision.
+* **iteration**: the highest iteration decided so far (a late message from an
+  earlier round never moves it back).
 * **open vetoes**: for each guardian, its latest decision (``reject`` entries
   ignored) when that decision is ``veto`` or ``escalate``. A guardian's veto
   closes when the same guardian later approves (or waits, for migration).
 * **waiting**: the last decision of the migration guardian is ``waiting``.
-* **escalated** / **operational**: the last decision that is not ``reject`` is
-  ``escalate`` / ``operational``.
+* **escalated**: the last decision that is not ``reject`` is ``escalate``.
+* **operational**: process logged ``operational`` and no decision of a *later*
+  iteration followed; a stray or late message of the same or an earlier round
+  (rejected, or vetoed as invalid) does not un-decide a live epic.
+* **closed**: a tech lead stopped the epic with ``guardians close``; the
+  reason is shown.
 
 The log of every epic is streamed once; only the last entry per guardian is
 kept. A damaged log does not stop the board: that epic's row says so.
@@ -25,7 +30,7 @@ from typing import IO, Any
 
 from guardians.errors import GuardianError
 from guardians.store.layout import GUARDIANS, Epic
-from guardians.views.timeline import Row, iter_rows, plain
+from guardians.views.timeline import Row, banner, iter_rows, plain
 
 FORMATS: tuple[str, ...] = ("table", "json")
 
@@ -42,6 +47,9 @@ class EpicStatus:
     waiting: bool = False
     escalated: bool = False
     operational: bool = False
+    closed: bool = False
+    closed_reason: str = ""
+    approvals: list[Row] = field(default_factory=list)
     problem: str | None = None
 
     @property
@@ -74,6 +82,17 @@ class EpicStatus:
             "waiting_for_approval": self.waiting,
             "escalated": self.escalated,
             "operational": self.operational,
+            "closed": self.closed,
+            "closed_reason": self.closed_reason or None,
+            "approvals": [
+                {
+                    "seq": r.seq,
+                    "by": r.approved_by or None,
+                    "reason": r.approval_reason or None,
+                    "suppressed": [{"code": c, "reason": why} for c, why in r.suppressed],
+                }
+                for r in self.approvals
+            ],
             "pending": self.pending,
             "problem": self.problem,
         }
@@ -86,25 +105,42 @@ def epic_status(epic: Epic) -> EpicStatus:
     status = EpicStatus(epic.epic_id)
     latest: dict[str, Row] = {}
     state: Row | None = None
+    live: Row | None = None  # the last `operational` entry still standing
+    problems: list[str] = []
     try:
-        for row in iter_rows(epic):
+        for row in iter_rows(epic, problems):
             status.entries += 1
             status.last = row
+            status.iteration = max(status.iteration or 0, row.iteration) or None
+            if row.approved_by or row.suppressed:
+                status.approvals = [*status.approvals[-19:], row]
             if row.decision == "reject":
                 continue
+            if row.decision == "operational":
+                live = row
+            elif live is not None and row.iteration > live.iteration:
+                live = None  # a new round started: the epic is being changed again
             state = row
             latest[row.agent] = row
     except GuardianError as exc:
-        status.problem = str(exc)
+        problems.append(str(exc))
+    if problems:
+        status.problem = banner(epic, problems, status.entries)
     for item in pending(epic, (*GUARDIANS, "tech-lead")):
         status.pending[item.agent] = status.pending.get(item.agent, 0) + 1
-    if status.last is not None:
-        status.iteration = status.last.iteration
-    status.open_vetoes = [latest[g] for g in GUARDIANS if g in latest and latest[g].decision in ("veto", "escalate")]
-    status.waiting = "migration" in latest and latest["migration"].decision == "waiting"
+    status.open_vetoes = [
+        latest[g]
+        for g in GUARDIANS
+        if g in latest
+        and latest[g].decision in ("veto", "escalate")
+        and (live is None or latest[g].iteration > live.iteration)
+    ]
+    status.closed = state is not None and state.decision == "closed"
+    status.closed_reason = state.closed_reason if status.closed and state is not None else ""
+    status.waiting = not status.closed and "migration" in latest and latest["migration"].decision == "waiting"
     status.escalated = state is not None and state.decision == "escalate"
-    status.operational = state is not None and state.decision == "operational"
-    status.holder = _holder(status)
+    status.operational = live is not None
+    status.holder = "closed" if status.closed else _holder(status)
     return status
 
 
@@ -124,12 +160,19 @@ def _yes(flag: bool) -> str:
 
 
 def _table_line(s: EpicStatus) -> str:
-    last = s.last_text if s.problem is None else "LOG DAMAGED"
+    last = s.last_text if s.problem is None else f"{s.last_text} (PARTIAL)"
+    notes = s.vetoes_text()
+    if s.closed:
+        notes = f"closed: {s.closed_reason}"
+    elif s.approvals and s.approvals[-1].approved_by:
+        a = s.approvals[-1]
+        said = f"approved by {a.approved_by}: {a.approval_reason}"
+        notes = said if notes == "-" else f"{notes}; {said}"
     iteration = "-" if s.iteration is None else str(s.iteration)
     return (
         f"{s.epic_id:<12}  {plain(s.holder, 10):<10}  {iteration:>4}  {plain(last, 24):<24}  "
         f"{_yes(s.waiting):<7}  {_yes(s.escalated):<9}  {_yes(s.operational):<11}  "
-        f"{plain(s.vetoes_text(), 200)}\n"
+        f"{plain(notes, 200)}\n"
     )
 
 
@@ -140,9 +183,19 @@ TABLE_HEADER = (
 
 
 def write_table(epics: list[Epic], out: IO[str]) -> None:
+    import sys
+
     out.write(TABLE_HEADER)
+    damaged = []
     for epic in epics:
-        out.write(_table_line(epic_status(epic)))
+        line = epic_status(epic)
+        out.write(_table_line(line))
+        if line.problem:
+            damaged.append(line.problem)
+    if damaged:
+        out.flush()
+        for problem in damaged:
+            sys.stderr.write(f"warning: {problem}\n")
 
 
 def write_json(epics: list[Epic], out: IO[str]) -> None:

@@ -30,7 +30,7 @@ from guardians.errors import UsageError
 from guardians.protocol.stamps import StampError, parse_stamp
 from guardians.store.layout import Epic, check_agent
 
-DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational")
+DECISIONS: tuple[str, ...] = ("approve", "veto", "waiting", "escalate", "reject", "operational", "closed", "adopted")
 FORMATS: tuple[str, ...] = ("table", "json", "markdown", "mermaid")
 TABLE_TEXT_MAX = 240
 FINDING_KEYS: tuple[str, ...] = (
@@ -143,6 +143,10 @@ class Row:
     source_document: str
     hash: str
     risk: str
+    approved_by: str = ""
+    approval_reason: str = ""
+    suppressed: tuple[tuple[str, str], ...] = ()  # (code, reason) accepted by an approval or inline
+    closed_reason: str = ""
 
     @classmethod
     def of(cls, entry: dict[str, Any], epic_id: str) -> Row:
@@ -164,6 +168,7 @@ class Row:
             source_document=str(entry.get("source_document", "")),
             hash=str(entry.get("hash", "")),
             risk=str(details.get("risk") or ""),
+            **_approval_fields(details),
         )
 
     @property
@@ -180,9 +185,15 @@ class Row:
             arrow = "to" if self.decision in ("veto", "escalate") else "handed to"
             parts.append(f"{arrow} {self.target}")
         head = " ".join(parts)
-        if self.summary:
-            return f"{head}: {self.summary}" if head else self.summary
-        return head
+        text = f"{head}: {self.summary}" if head and self.summary else head or self.summary
+        if self.approved_by:
+            said = f"approved by {self.approved_by}"
+            text += f" (reason: {self.approval_reason})" if said in text else f" ({said}: {self.approval_reason})"
+        if self.closed_reason and self.closed_reason not in text:
+            text += f" (reason: {self.closed_reason})"
+        if self.suppressed:
+            text += "; suppressed " + ", ".join(f"{code} ({reason})" for code, reason in self.suppressed)
+        return text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,7 +209,27 @@ class Row:
             "findings": [f.raw for f in self.findings],
             "source_document": self.source_document,
             "hash": self.hash,
+            "approved_by": self.approved_by or None,
+            "approval_reason": self.approval_reason or None,
+            "suppressed": [{"code": code, "reason": reason} for code, reason in self.suppressed],
+            "closed_reason": self.closed_reason or None,
         }
+
+
+def _approval_fields(details: dict[str, Any]) -> dict[str, Any]:
+    """Who approved and why, what was suppressed, why an epic was closed: shown wherever the entry is."""
+    out: dict[str, Any] = {}
+    approval = details.get("approval")
+    if isinstance(approval, dict) and isinstance(approval.get("by"), str):
+        out["approved_by"] = approval["by"]
+        out["approval_reason"] = str(approval.get("reason") or "")
+    suppressed = details.get("suppressed")
+    if isinstance(suppressed, list):
+        pairs = [(str(s.get("code", "")), str(s.get("reason", ""))) for s in suppressed[:50] if isinstance(s, dict)]
+        out["suppressed"] = tuple(pairs)
+    if isinstance(details.get("reason"), str) and details.get("closed"):
+        out["closed_reason"] = details["reason"]
+    return out
 
 
 def _int(value: Any) -> int:
@@ -238,12 +269,73 @@ class Filters:
         return True
 
 
-def iter_rows(epic: Epic) -> Iterator[Row]:
-    """Every entry of the epic's log as a Row, streamed."""
+MAX_SPAN = 200  # lines a pretty-printed object may span and still be shown
+
+
+def iter_rows(epic: Epic, problems: list[str] | None = None) -> Iterator[Row]:
+    """Every entry of the epic's log as a Row, streamed.
+
+    Strict without ``problems``: the first damaged line raises. With a list,
+    the views show what they can of a damaged or legacy log (agents' own
+    lines, a pretty-printed object spread over several lines) and append one
+    sentence per line they could not read, for a banner.
+    """
     from guardians.store.decision_log import DecisionLog
 
-    for entry in DecisionLog(epic.log_path, epic.epic_id).entries():
-        yield Row.of(entry, epic.epic_id)
+    if problems is None:
+        for entry in DecisionLog(epic.log_path, epic.epic_id).entries():
+            yield Row.of(entry, epic.epic_id)
+        return
+    yield from _lenient_rows(epic, problems)
+
+
+def _lenient_rows(epic: Epic, problems: list[str]) -> Iterator[Row]:
+    from guardians.errors import LogCorruptError
+    from guardians.store.chain import parse_entry
+    from guardians.store.decision_log import _log_exists
+
+    try:
+        if not _log_exists(epic.log_path):
+            return
+    except LogCorruptError as exc:
+        problems.append(str(exc))
+        return
+    held: list[bytes] = []  # lines of an object that has not parsed yet
+    start = 0
+    with open(epic.log_path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.endswith(b"\n"):
+                break  # a torn last line: a write in progress, repaired under the append lock
+            if not held and not raw.strip():
+                problems.append(f"line {lineno} is blank")
+                continue
+            if not held:
+                start = lineno
+            held.append(raw)
+            entry = parse_entry(b"".join(held))
+            if isinstance(entry, dict):
+                if len(held) > 1:
+                    problems.append(f"lines {start}-{lineno} hold one pretty-printed object, not one object per line")
+                held = []
+                yield Row.of(entry, epic.epic_id)
+            elif len(held) >= MAX_SPAN or (len(held) == 1 and not raw.lstrip().startswith(b"{")):
+                problems.append(f"line {start} is {entry}")
+                held = []
+    if held:
+        problems.append(f"lines {start}-{start + len(held) - 1} are not a complete JSON object")
+
+
+def banner(epic: Epic, problems: list[str], shown: int | None = None) -> str:
+    """One paragraph saying the log was only partly readable, and what to do."""
+    if not problems:
+        return ""
+    first = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    count = f" showing the {shown} entries that could be read;" if shown is not None else ""
+    return (
+        f"{epic.rel(epic.log_path)} is damaged or not in the guardians' format ({first});{count} "
+        f"nothing here is verified. Run `guardians adopt {epic.epic_id}` to keep it under consensus/legacy/ "
+        "and start a clean log, or restore it from version control."
+    )
 
 
 # --- the diagram model (shared by mermaid and the report's SVG) ----------------------
@@ -420,13 +512,13 @@ def mermaid_label(text: str, limit: int = 70) -> str:
 
 
 def mermaid_lines(epic: Epic, filters: Filters) -> Iterator[str]:
-    lanes = participants(iter_rows(epic))
+    lanes = participants(iter_rows(epic, []))
     ids = {name: pid for pid, name in lanes}
     yield "sequenceDiagram"
     for pid, name in lanes:
         yield f"    participant {pid} as {mermaid_label(name, 40)}"
     drawn = 0
-    for step in diagram_steps(iter_rows(epic), filters):
+    for step in diagram_steps(iter_rows(epic, []), filters):
         src, dst = ids.get(step.src, "Q"), ids.get(step.dst, "Q")
         label = mermaid_label(step.label)
         drawn += 1
@@ -448,14 +540,22 @@ def write_timeline(epics: list[Epic], filters: Filters, fmt: str, out: IO[str]) 
         return
     table = _Table(out, color=_wants_color(out))
     for epic in epics:
-        rows = (r for r in iter_rows(epic) if filters.match(r))
+        problems: list[str] = []
+        rows = (r for r in iter_rows(epic, problems) if filters.match(r))
         if fmt == "json":
             for row in rows:
                 out.write(json.dumps(row.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
         elif fmt == "markdown":
             _markdown_epic(epic, rows, out)
+            if problems:
+                out.write(f"> **Warning:** {_md(banner(epic, problems))}\n\n")
         else:
             table.epic(epic, rows)
+        if problems:
+            import sys
+
+            out.flush()
+            sys.stderr.write(f"warning: {banner(epic, problems)}\n")
 
 
 def _write_mermaid(epics: list[Epic], filters: Filters, out: IO[str]) -> None:

@@ -56,7 +56,7 @@ class MonitoringSpec(Open):
 class ScalingSpec(Open):
     min: int = Field(ge=0, le=10000, description="Minimum replicas.")
     max: int = Field(ge=1, le=10000, description="Maximum replicas.")
-    target_cpu: int = Field(default=70, ge=1, le=100, description="Target CPU percent for autoscaling.")
+    target_cpu: int | None = Field(default=None, ge=1, le=100, description="Target CPU percent for autoscaling.")
 
 
 class ResourcesSpec(Open):

@@ -75,12 +75,12 @@ class ResourcesRequired(Strict):
 class Scaling(Strict):
     min: int = Field(ge=0)
     max: int = Field(ge=1)
-    target_cpu: int = Field(ge=1, le=100)
+    target_cpu: int | None = Field(default=None, ge=1, le=100, description="Null when the plan names none.")
 
 
 class Infrastructure(Strict):
     resources_required: ResourcesRequired
-    scaling: Scaling
+    scaling: Scaling | None = Field(description="Autoscaling bounds from the plan; null: fixed replica count.")
 
 
 class Monitoring(Strict):
@@ -142,11 +142,18 @@ class BackupPlan(Strict):
     epic_id: EpicId
     iteration: Iteration
     timestamp: Stamp
-    checkpoint_name: str = Field(pattern=r"^[a-z]+-[a-z]+-[0-9]{8}-[0-9]{4}$")
+    checkpoint_name: str = Field(
+        pattern=r"^[a-z]+-[a-z]+-[0-9]{8}-[0-9]{4}$",
+        description="The one restore point of this deploy: the verified checkpoint in use, else the one to take.",
+    )
+    checkpoint_verified: bool = Field(
+        default=False, description="True when checkpoint_name is a verified checkpoint record."
+    )
     retention: Retention
     targets: list[BackupTarget]
     requires_verified_checkpoint: bool
-    checkpoint: str | None = Field(default=None, description="Name of the verified checkpoint that was found.")
+    # Plans written before checkpoint_verified named the verified checkpoint here; still read, never written.
+    checkpoint: str | None = Field(default=None, description="Deprecated: see checkpoint_name.")
 
 
 # --- process_report.json ------------------------------------------------------------------
@@ -186,7 +193,7 @@ class ProcessReport(Strict):
 
 # --- decision_log.jsonl ----------------------------------------------------------------------
 
-Decision = Literal["approve", "veto", "waiting", "escalate", "reject", "operational"]
+Decision = Literal["approve", "veto", "waiting", "escalate", "reject", "operational", "closed", "adopted"]
 
 
 class LogEntry(Strict):
@@ -199,7 +206,8 @@ class LogEntry(Strict):
     agent: str = Field(description="Guardian (or human) that decided.")
     decision: Decision = Field(
         description="approve | veto | waiting (needs human approval) | escalate (iteration cap) | "
-        "reject (unreadable message) | operational (epic is live)."
+        "reject (unreadable message) | operational (epic is live) | closed (stopped by `guardians close`) | "
+        "adopted (legacy files kept by `guardians adopt`)."
     )
     epic_id: EpicId
     iteration: Iteration
