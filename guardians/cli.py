@@ -114,11 +114,19 @@ def close(root: Path, epic: str, reason: str, by: str) -> None:
 @cli.command()
 @ROOT_OPTION
 @click.argument("epic")
-def init(root: Path, epic: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: see docs/machine-contract.md.",
+)
+def init(root: Path, epic: str, fmt: str) -> None:
     """Scaffold a new epic: epic_<N>.md, artifacts/ and one inbox per agent."""
     from guardians.commands.init import init_epic
 
-    _exit(init_epic(root, epic, out=_stdout()))
+    _exit(init_epic(root, epic, out=_stdout(), fmt=fmt))
 
 
 @cli.command()

@@ -62,6 +62,15 @@ def test_send_and_run_in_json(example):
     assert guardians("run", "--root", str(root), "--format", "json").stdout == ""
 
 
+def test_init_in_json(run_cli, tmp_path):
+    first = json.loads(run_cli("init", "--root", str(tmp_path), "epic_3", "--format", "json").output)
+    assert first["ok"] is True and "docs/specs/epic_3/consensus/messages/inbox/migration" in first["created"]
+    again = json.loads(run_cli("init", "--root", str(tmp_path), "epic_3", "--format", "json").output)
+    assert again == {"ok": True, "epic_id": "epic_3", "created": []}
+    bad = run_cli("init", "--root", str(tmp_path), "epic_x", "--format", "json")
+    assert bad.exit_code == 2 and json.loads(bad.output)["ok"] is False
+
+
 def test_explain_and_schema_list_in_json(run_cli):
     rule = json.loads(run_cli("explain", "GRD030", "--format", "json").output)
     assert rule["code"] == "GRD030" and rule["doc"].startswith("What:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import IO
 
@@ -15,11 +16,11 @@ and deliver messages with `guardians send {epic} --to AGENT FILE`.
 """
 
 
-def init_epic(root: Path, epic_id: str, out: IO[str]) -> int:
+def init_epic(root: Path, epic_id: str, out: IO[str], fmt: str = "text") -> int:
     try:
         epic = Epic.at(root, epic_id)
     except GuardianError as exc:
-        out.write(f"error: {exc}\n")
+        out.write(json.dumps({"ok": False, "error": str(exc)}) + "\n" if fmt == "json" else f"error: {exc}\n")
         return exc.exit_code
     from guardians.store.atomic import create_exclusive
 
@@ -35,6 +36,9 @@ def init_epic(root: Path, epic_id: str, out: IO[str]) -> int:
     md = epic.dir / f"{epic_id}.md"
     if create_exclusive(md, EPIC_MD.format(epic=epic_id).encode()):
         created.append(md)
+    if fmt == "json":
+        out.write(json.dumps({"ok": True, "epic_id": epic_id, "created": [epic.rel(p) for p in created]}) + "\n")
+        return 0
     for path in created:
         out.write(f"created {epic.rel(path)}\n")
     if not created:

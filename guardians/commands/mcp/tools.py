@@ -171,10 +171,11 @@ class Tools:
     def init(self, epic: str) -> dict[str, Any]:
         from guardians.commands.init import init_epic
 
-        code, text, err = self._capture(lambda out: init_epic(self.root, epic, out=out))
-        if code != 0:
-            raise ToolFailure((text + err).strip())
-        return {"ok": True, "created": [line.removeprefix("created ") for line in text.splitlines() if line]}
+        _, text, err = self._capture(lambda out: init_epic(self.root, epic, out=out, fmt="json"))
+        result: dict[str, Any] = json.loads(text) if text.startswith("{") else {"ok": False, "error": err.strip()}
+        if not result["ok"]:
+            raise ToolFailure(str(result["error"]))
+        return {"ok": True, "created": result["created"]}
 
     def status(self) -> dict[str, Any]:
         from guardians.commands.status import show_status
