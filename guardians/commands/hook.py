@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING
 
-from guardians.errors import EXIT_OK, EXIT_USAGE
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import IO, Any
 
-BLOCK = EXIT_USAGE  # Claude Code: exit 2 blocks the tool call and shows stderr to the model
+# Claude Code's hook contract: 0 lets the tool call run, 2 blocks it and hands
+# stderr to the model. They are EXIT_OK and EXIT_USAGE of guardians.errors (a
+# test keeps them so), written out here because this module runs before every
+# file write an agent makes and imports as little as it can.
+ALLOW = 0
+BLOCK = 2
 GUARDED_TOOLS = ("Write", "Edit", "MultiEdit")
 MAX_EVENT = 8 << 20
 
@@ -45,21 +51,27 @@ def _hook(stdin: IO[bytes], err: IO[str]) -> int:
         event = _event(stdin.read(MAX_EVENT + 1))
         tool = event.get("tool_name")
         if tool not in GUARDED_TOOLS:
-            return EXIT_OK
+            return ALLOW
         path, tool_input = _path(event)
+        from guardians.validate.scope import in_consensus
+
+        if not in_consensus(path):
+            return ALLOW  # the fast path: not under an epic's consensus/ folder
+        from pathlib import Path
+
         from guardians.validate.draft import target_of
 
-        if target_of(path).kind in ("outside", "other"):
-            return EXIT_OK  # the fast path: not a file the protocol knows
-        data = _new_content(tool, path, tool_input)
+        if target_of(Path(path)).kind in ("outside", "other"):
+            return ALLOW
+        data = _new_content(tool, Path(path), tool_input)
     except _Unreadable as exc:
         err.write(f"guardians: blocked: cannot read the hook event: {exc}\n")
         return BLOCK
     from guardians.validate.draft import check_draft
 
-    result = check_draft(path, data, display=str(path))
+    result = check_draft(Path(path), data, display=path)
     if result.ok:
-        return EXIT_OK
+        return ALLOW
     err.write(f"guardians: blocked {tool} of {path}:\n")
     for finding in result.findings:
         err.write(f"  {finding}\n")
@@ -78,14 +90,14 @@ def _event(raw: bytes) -> dict[str, Any]:
     return event
 
 
-def _path(event: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+def _path(event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     tool_input = event.get("tool_input")
     if not isinstance(tool_input, dict) or not isinstance(tool_input.get("file_path"), str):
         raise _Unreadable("tool_input.file_path is missing")
-    path = Path(tool_input["file_path"])
+    path: str = tool_input["file_path"]
     cwd = event.get("cwd")
-    if not path.is_absolute() and isinstance(cwd, str):
-        path = Path(cwd) / path
+    if not os.path.isabs(path) and isinstance(cwd, str):
+        path = os.path.join(cwd, path)
     return path, tool_input
 
 

@@ -13,7 +13,6 @@ without reading anything, so a write hook costs next to nothing.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -26,7 +25,6 @@ AGENT_ARTIFACTS: dict[str, str] = {
     "review.json": "review",
     "health_report.json": "health_report",
 }
-_EPIC_DIR = re.compile(r"epic_[0-9]{1,9}")
 _MESSAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}\.(ya?ml|json)")
 
 
@@ -108,18 +106,16 @@ class DraftResult:
 def classify(path: Path) -> Target:
     """Classify ``path`` (absolute or relative to the current directory) without reading it.
 
-    The epic is found from the path itself (``.../docs/specs/epic_<N>/...``),
-    so no root is needed. ``..`` is resolved lexically first, so
-    ``consensus/x/../decision_log.jsonl`` is the log.
+    The epic is found from the path itself (``.../docs/specs/epic_<N>/...``,
+    :func:`guardians.validate.scope.locate`), so no root is needed.
     """
-    absolute = Path(os.path.normpath(Path.cwd() / path))
-    parts = absolute.parts
-    for i in range(len(parts) - 1, 2, -1):
-        if _EPIC_DIR.fullmatch(parts[i]) and parts[i - 1] == "specs" and parts[i - 2] == "docs":
-            root = Path(*parts[: i - 2])
-            inside = parts[i + 1 :]
-            return _inside_epic(root, parts[i], inside)
-    return Target("outside")
+    from guardians.validate.scope import locate
+
+    found = locate(str(path))
+    if found is None:
+        return Target("outside")
+    root, epic_id, inside = found
+    return _inside_epic(Path(root), epic_id, inside)
 
 
 def _inside_epic(root: Path, epic_id: str, inside: tuple[str, ...]) -> Target:
@@ -148,12 +144,13 @@ def _inside_epic(root: Path, epic_id: str, inside: tuple[str, ...]) -> Target:
 
 def target_of(path: Path) -> Target:
     """Classify the path and, when a symlink is on the way, where it leads: the stricter answer wins."""
+    from guardians.validate.scope import resolved
+
     target = classify(path)
-    absolute = os.path.normpath(os.path.join(os.getcwd(), path))
-    resolved = os.path.realpath(absolute)
-    if resolved == absolute:
+    leads_to = resolved(str(path))
+    if leads_to is None:
         return target
-    real = classify(Path(resolved))
+    real = classify(Path(leads_to))
     if real.kind == "owned" or target.kind in ("outside", "other"):
         return real
     return target

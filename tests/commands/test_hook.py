@@ -106,3 +106,32 @@ def test_a_fault_in_the_hook_blocks(root, monkeypatch):
     err = io.StringIO()
     assert hook_module.claude_code_hook(io.BytesIO(event.encode()), err) == 2
     assert err.getvalue() == "guardians: blocked: internal error: RuntimeError: disk on fire\n"
+
+
+def test_the_hook_exit_codes_are_the_ones_of_the_table():
+    from guardians.commands import hook as hook_module
+    from guardians.errors import EXIT_OK, EXIT_USAGE
+
+    assert (hook_module.ALLOW, hook_module.BLOCK) == (EXIT_OK, EXIT_USAGE) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "inside"),
+    [
+        ("epic_1", True),
+        ("epic_123456789", True),
+        ("epic_1234567890", False),
+        ("epic_", False),
+        ("EPIC_1", False),
+        ("epic_\u0661", False),  # an Arabic-Indic digit is a digit, not an ASCII one
+        ("epic_1x", False),
+    ],
+)
+def test_the_fast_path_knows_epic_folders_as_the_layout_does(tmp_path, name, inside):
+    from guardians.store.layout import EPIC_RE
+    from guardians.validate.scope import in_consensus
+
+    assert bool(EPIC_RE.fullmatch(name)) is inside
+    path = tmp_path / "docs" / "specs" / name / "consensus" / "decision_log.jsonl"
+    assert in_consensus(str(path)) is inside
+    assert in_consensus(str(tmp_path / "docs" / "specs" / name / "notes.md")) is False
