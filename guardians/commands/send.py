@@ -76,8 +76,8 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str], findings:
         name = file.name
     admission = _admission(epic, to, name, data)
     if not admission.accepted:
-        verdict = "would be rejected" if admission.verdict == "reject" else "would be vetoed"
-        out.write(f"error: {file}: not delivered: the {to} guardian {verdict}\n")
+        verdict = "reject" if admission.verdict == "reject" else "veto"
+        out.write(f"error: {file}: not delivered: the guardians would {verdict} it\n")
         if findings is not None:
             findings.extend(f.to_dict() for f in admission.findings)
         for f in admission.findings:
