@@ -128,6 +128,29 @@ def messages() -> dict[str, bytes | str]:
         ),
         "message_id_traversal.yaml": y(handoff(message_id="../../x")),
         "stale_iteration_handoff.yaml": y(handoff(iteration=1, subject="again")),
+        # Guardian-to-guardian traffic that used to bounce between inboxes forever.
+        "veto_from_deploy.yaml": y(
+            handoff(
+                **{"from": "deploy"},
+                type="veto",
+                subject="unsafe_migration",
+                content={
+                    "violation": "x",
+                    "location": "y",
+                    "impact": "z",
+                    "requirement": "MIG403",
+                    "suggestion": "s",
+                    "blocking": True,
+                },
+                action_needed="fix it",
+                in_reply_to="0" * 64,
+            )
+        ),
+        "escalation_from_backup.yaml": y(handoff(**{"from": "backup"}, type="escalation", subject="help")),
+        "approval_from_process.yaml": y(
+            handoff(**{"from": "process"}, type="approval", content={"review_digest": "0" * 64, "reason": "r"})
+        ),
+        "handoff_origin_guardian.yaml": y(handoff(content={"summary": "go", "origin": "deploy"})),
     }
 
 
