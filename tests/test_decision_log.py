@@ -497,3 +497,23 @@ def test_cli_log_verify_bad_epic_id(tmp_path, bad):
     assert result.exit_code == 2
     assert "invalid epic id" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_agent_lines_carry_no_authority(tmp_path):
+    """An agent's own line in the shared log is no veto towards the cap, no approval, no proof of a write."""
+    from guardians.store.decision_log import DecisionLog
+
+    log = DecisionLog(tmp_path / "decision_log.jsonl", "epic_1")
+    base = {"timestamp": "2026_11_24_10_00_00", "epic_id": "epic_1", "iteration": 1, "source_document": "x",
+            "previous_artifacts": [], "inputs": {}}  # fmt: skip
+    log.append({**base, "agent": "deploy", "decision": "veto", "details": {}, "outputs": {}})
+    for agent in ("quality", "devops"):
+        log.append(
+            {**base, "agent": agent, "decision": "veto", "outputs": {"a/deployment.json": "0" * 64},
+             "details": {"approval": {"by": "tech-lead", "review_digest": "1" * 64}}}
+        )  # fmt: skip
+    fresh = DecisionLog(tmp_path / "decision_log.jsonl", "epic_1")
+    assert fresh.count("veto", "escalate") == 1
+    assert fresh.latest_approval() is None
+    assert fresh.wrote("a/deployment.json") is None and fresh.produced_by("0" * 64) is None
+    assert fresh.last_entry("quality") is None and fresh.last_entry("deploy") is not None

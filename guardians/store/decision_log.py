@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from guardians.errors import LogCorruptError
+from guardians.protocol.order import GUARDIANS
 from guardians.store.chain import GENESIS_PREFIX as GENESIS_PREFIX
 from guardians.store.chain import ChainVerifier, canonical, entry_hash, genesis_hash, parse_entry
 from guardians.store.chain import message_key as message_key
@@ -53,20 +54,25 @@ class _Index:
         if isinstance(key, str):
             self.keys.add(key)
         decision = str(entry.get("decision"))
+        if decision == "closed":
+            self.closed = entry
+        agent = entry.get("agent")
+        if agent not in GUARDIANS:
+            # An agent's own line (the protocol lets agents log their decisions too) carries no
+            # authority: it is no veto towards the cap, no approval, no proof of a written file.
+            return
         self.counts[decision] = self.counts.get(decision, 0) + 1
         outputs = entry.get("outputs")
         if isinstance(outputs, dict):
             for path, digest in outputs.items():
                 self.written[str(path)] = str(digest)
                 if decision == "approve":
-                    self.produced[str(digest)] = str(entry.get("agent"))
+                    self.produced[str(digest)] = str(agent)
         if decision == "reject":
             return
-        if decision == "closed":
-            self.closed = entry
-        self.last[str(entry.get("agent"))] = entry
+        self.last[str(agent)] = entry
         details = entry.get("details")
-        if isinstance(details, dict) and isinstance(details.get("approval"), dict):
+        if agent == "migration" and isinstance(details, dict) and isinstance(details.get("approval"), dict):
             self.approval = details["approval"]
 
 
@@ -430,11 +436,13 @@ def check_origin(path: Path, epic_id: str, display: str) -> None:
     try:
         with open(path, "rb") as fh:
             first = fh.readline(MAX_LINE)
-            only_line = fh.read(1) == b""
+            only = not fh.read(1)
     except FileNotFoundError:
         return
-    if not first or not first.endswith(b"\n") or only_line:
-        return  # empty, or one damaged (last) line: that is repair()'s to quarantine
+    if not first or not first.endswith(b"\n") or only:
+        # Empty, or one line: a first append a crash cut short looks the same as one foreign
+        # line, and repair() quarantines either (the bytes are kept in quarantine/).
+        return
     entry = parse_entry(first)
     if isinstance(entry, dict) and entry.get("seq") == 1 and entry.get("prev_hash") == genesis_hash(epic_id):
         try:
