@@ -1,4 +1,4 @@
-"""``guardians close``: a tech lead stops a stuck epic, and everything after respects it."""
+"""`guardians close EPIC --reason`: a tech lead stops an escalated or waiting epic."""
 
 from __future__ import annotations
 
@@ -51,3 +51,12 @@ def test_close_refuses_an_epic_that_is_not_stuck(example, run_cli) -> None:
     result = run_cli("close", "epic_1", "--root", str(root), "--reason", "x")
     assert result.exit_code == 2 and "neither escalated nor waiting" in result.output + result.stderr
     assert log_entries(root, "epic_1")[-1]["decision"] == "operational"
+
+
+def test_close_needs_a_reason_and_a_valid_epic(example, run_cli) -> None:
+    root = example("three-strikes")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    assert run_cli("close", "epic_6", "--root", str(root), "--reason", "   ").exit_code == 2
+    assert run_cli("close", "epic_x", "--root", str(root), "--reason", "x").exit_code == 2
+    assert run_cli("close", "epic_6", "--root", str(root)).exit_code == 2  # --reason is required
+    assert log_entries(root, "epic_6")[-1]["decision"] == "escalate"
