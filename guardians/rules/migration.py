@@ -1753,14 +1753,18 @@ class EnumValueOrdering(MigrationRule):
 
 
 class ParseError(MigrationRule):
-    """What: part of a migration could not be parsed.
+    """What: part of a migration could not be parsed, or the parser gave up on it (a
+    statement or expression nested so deeply that the parser ran out of stack, memory
+    or time in its sandbox).
 
     Why: what cannot be parsed cannot be checked; the guardian fails closed
     rather than approve statements it has not read. Parse errors are usually
-    real syntax errors that would also fail at deploy time.
+    real syntax errors that would also fail at deploy time; a parser crash on
+    a pathological input must not take the guardians down with it.
 
     Fix: correct the syntax at the reported line (the parser message says
-    what it expected). Parse errors cannot be suppressed.
+    what it expected), or split a huge generated statement into smaller ones.
+    Parse errors cannot be suppressed.
     """
 
     code = "MIG900"
