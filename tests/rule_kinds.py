@@ -63,7 +63,24 @@ def run_common(rule: Any, case: dict[str, Any]) -> list[str]:
     return [f.code for f in rule.check(**case)]
 
 
-KINDS = {"deploy": run_deploy, "backup": run_backup, "process": run_process, "common": run_common}
+def run_canary(rule: Any, case: dict[str, Any]) -> list[str]:
+    """A canary case: samples of a health series, an optional analysis spec and probe config."""
+    from guardians.probe.analysis import run_analysis, spec_from_stage
+    from guardians.probe.config import parse
+    from guardians.protocol.models.outputs import CanaryAnalysis
+
+    spec = spec_from_stage(CanaryAnalysis.model_validate(case["spec"]) if "spec" in case else None)
+    config = parse(case.get("probe_config", {"host": False}), "probe_config")
+    return [f.code for f in rule.check(run_analysis(case.get("samples", []), spec, config))]
+
+
+KINDS = {
+    "deploy": run_deploy,
+    "backup": run_backup,
+    "process": run_process,
+    "common": run_common,
+    "canary": run_canary,
+}
 
 
 # --- validate (VAL codes) -------------------------------------------------------------

@@ -9,6 +9,9 @@ import pytest
 import yaml
 
 from tests.conftest import consensus, log_entries
+from tests.realservers import real_checkpoint
+
+NEEDS_REAL_CHECKPOINT = {"needs-approval"}
 
 EXPECTED = {
     # example: (epic, [(agent, decision), ...])
@@ -55,9 +58,13 @@ def _tree_digest(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_example_outcome_and_idempotence(name, example, run_cli):
+def test_example_outcome_and_idempotence(name, example, run_cli, request):
     epic, expected = EXPECTED[name]
     root = example(name)
+    if name in NEEDS_REAL_CHECKPOINT:
+        # The destructive migration is approved only on a checkpoint the backup
+        # guardian can check itself: taken here against the test PostgreSQL.
+        real_checkpoint(root, request.getfixturevalue("postgres"), run_cli)
     result = run_cli("run", "--root", str(root))
     assert result.exit_code == 0, result.output
     got = [(e["agent"], e["decision"]) for e in log_entries(root, epic)]
@@ -140,8 +147,9 @@ def test_unhealthy_process_report_classifies_metrics(example, run_cli):
     assert api["metrics"]["memory_percent"]["level"] == "healthy"
 
 
-def test_needs_approval_waits_without_the_approval(example, run_cli):
+def test_needs_approval_waits_without_the_approval(example, run_cli, postgres):
     root = example("needs-approval")
+    real_checkpoint(root, postgres, run_cli)
     approval = consensus(root, "epic_3") / "messages" / "inbox" / "migration" / "002_approval.yaml"
     held = approval.read_text()
     approval.unlink()

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from guardians.cli import cli
+from tests.realservers import real_checkpoint
 from tests.test_report import build_epic
 
 pytestmark = pytest.mark.browser
@@ -56,9 +57,10 @@ def report_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def example_report(example, run_cli, tmp_path: Path) -> Path:
+def example_report(example, run_cli, tmp_path: Path, postgres) -> Path:
     """The needs-approval example after a real `guardians run`: waiting, approval, operational."""
     root = example("needs-approval")
+    real_checkpoint(root, postgres, run_cli)
     assert run_cli("run", "--root", str(root)).exit_code == 0
     out = tmp_path / "epic_3.html"
     assert run_cli("report", "--root", str(root), "epic_3", "--html", str(out)).exit_code == 0

@@ -88,6 +88,7 @@ RUNNERS: dict[str, Runner] = {
     "process": _other("process"),
     "common": _other("common"),
     "validate": lambda _rule, entry, tmp_path: _validate_case(entry, tmp_path),
+    "canary": _other("canary"),
 }
 
 

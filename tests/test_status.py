@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from guardians.cli import cli
 from tests.conftest import append_entry
+from tests.realservers import real_checkpoint
 
 _clock = iter(range(10**6))
 
@@ -147,13 +148,14 @@ def test_root_must_exist(tmp_path: Path) -> None:
     assert "is not a directory" in result.stderr
 
 
-def test_board_over_every_bundled_example(example, run_cli, tmp_path: Path) -> None:
+def test_board_over_every_bundled_example(example, run_cli, tmp_path: Path, postgres) -> None:
     """All examples side by side in one repository, after a real `guardians run`."""
     import shutil
 
     root = tmp_path / "all"
     for name in ("clean", "risky-migration", "needs-approval", "no-health-checks", "unhealthy", "three-strikes"):
         shutil.copytree(example(name), root, dirs_exist_ok=True)
+    real_checkpoint(root, postgres, run_cli)  # epic_3's destructive migration needs one
     assert run_cli("run", "--root", str(root)).exit_code == 0
     rows = board(root)
     summary = {

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from guardians.cli import cli
 from tests.conftest import append_entry
+from tests.realservers import real_checkpoint
 
 HOSTILE = "rollback missing | `x` </pre> <script>alert(1)</script> [click](http://evil.example) *bold* \x1b[31mred"
 
@@ -263,8 +264,9 @@ def test_three_strikes_example_timeline(example, run_cli) -> None:
     assert mermaid.count("D--xQ: veto missing_monitoring [DEP103]") == 3
 
 
-def test_needs_approval_example_mermaid(example, run_cli) -> None:
+def test_needs_approval_example_mermaid(example, run_cli, postgres) -> None:
     root = example("needs-approval")
+    real_checkpoint(root, postgres, run_cli)
     assert run_cli("run", "--root", str(root)).exit_code == 0
     body = [line.strip() for line in log(root, "epic_3", "--format", "mermaid").stdout.splitlines()[7:]]
     assert body[:3] == ["Q->>M: handoff iteration 1", "M-->>TL: waiting for approval (high risk) [MIG101]",

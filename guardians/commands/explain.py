@@ -12,7 +12,16 @@ def all_rules() -> tuple[type[Any], ...]:
     from guardians.rules import backup, common, deploy, migration, ownership, process
     from guardians.validate import codes
 
-    return common.RULES + ownership.RULES + migration.RULES + deploy.RULES + backup.RULES + process.RULES + codes.RULES
+    return (
+        common.RULES
+        + ownership.RULES
+        + migration.RULES
+        + deploy.RULES
+        + backup.RULES
+        + process.RULES
+        + process.CANARY_RULES
+        + codes.RULES
+    )
 
 
 def find_rule(code: str) -> type[Any] | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from guardians.engine.context import Context
+from guardians.engine.context import Context, input_finding
 from guardians.engine.decision import Decision, OutFile
 from guardians.engine.verdicts import dump_json, handoff, veto
-from guardians.protocol.models.inputs import Checkpoint, Implementation, Plan
-from guardians.rules.backup import BackupInput, check_all
-from guardians.rules.base import Finding
+from guardians.errors import InputError
+from guardians.protocol.models.inputs import Implementation, Plan
+from guardians.rules.backup import BackupInput, CheckpointEvidence, check_all
 from guardians.store.layout import stamp
 
 RETENTION_DAYS: dict[str, int | None] = {"production": 30, "development": 7, "test": 1, "milestone": None}
@@ -20,16 +20,18 @@ def evaluate(ctx: Context) -> Decision | None:
     plan, f1 = ctx.reader.load("plan.json", "plan")
     impl, f2 = ctx.reader.load("implementation.json", "implementation")
     migration, f3 = ctx.reader.load("migration_review.json", "migration_review", required=False)
-    checkpoints, f4 = _checkpoints(ctx)
-    if f1 or f2 or f3 or f4:
-        return veto(ctx, "invalid_artifact", f1 + f2 + f3 + f4, "artifacts do not match their schemas")
+    if f1 or f2 or f3:
+        return veto(ctx, "invalid_artifact", f1 + f2 + f3, "artifacts do not match their schemas")
     inp = BackupInput(
         has_migrations=bool(impl.migrations),
         migration_risk=migration.risk if migration else "low",
         migration_destructive=bool(migration.destructive) if migration else False,
-        checkpoints=tuple(checkpoints),
-        now=ctx.now,
     )
+    if inp.needs_checkpoint:
+        try:
+            inp = _with_evidence(ctx, inp, list(impl.migrations or []))
+        except InputError as exc:
+            return veto(ctx, "invalid_artifact", [input_finding(exc)], "guardians.yaml is invalid")
     findings = check_all(inp)
     blocking = [f for f in findings if f.blocking]
     if blocking:
@@ -38,6 +40,8 @@ def evaluate(ctx: Context) -> Decision | None:
     art = ctx.epic.rel(ctx.epic.artifacts)
     files = [OutFile(f"{art}/backup_plan.json", dump_json(body))]
     kinds = ", ".join(t["kind"] for t in body["targets"]) or "nothing to back up"
+    if body["checkpoint"]:
+        kinds += f"; checkpoint {body['checkpoint']} re-verified and restore-tested"
     decision = handoff(
         ctx,
         f"backup plan {body['checkpoint_name']}: {kinds}",
@@ -49,18 +53,33 @@ def evaluate(ctx: Context) -> Decision | None:
     return decision
 
 
-def _checkpoints(ctx: Context) -> tuple[list[Checkpoint], list[Finding]]:
-    folder = ctx.epic.checkpoints
-    if not folder.is_dir():
-        return [], []
-    found: list[Checkpoint] = []
-    problems: list[Finding] = []
-    for path in sorted(folder.glob("*.json"))[:1000]:
-        model, findings = ctx.reader.load_path(path, "checkpoint")
-        problems.extend(findings)
-        if model is not None and model.epic_id == ctx.epic.epic_id:
-            found.append(model)
-    return found, problems
+def _with_evidence(ctx: Context, inp: BackupInput, migrations: list[str]) -> BackupInput:
+    """Checkpoints as the guardian checked them itself (never a record's word)."""
+    from dataclasses import replace
+
+    from guardians.checkpoint.evidence import gather
+    from guardians.settings import load_settings
+    from guardians.store.loaders import sha256_bytes
+
+    settings = load_settings(ctx.epic.root)
+    folder = settings.checkpoint_folder(ctx.epic.root)
+    found = gather(ctx.epic.root, folder, migrations, ctx.now.timestamp())
+    for cp in found:  # the decision log records which metadata the guardian read
+        meta = folder / cp.name / "metadata.json"
+        if meta.is_file() and not meta.is_symlink():
+            ctx.reader.inputs[ctx.epic.rel(meta)] = sha256_bytes(meta.read_bytes())
+    records = ctx.epic.checkpoints
+    hand_written = len(list(records.glob("*.json"))[:1000]) if records.is_dir() else 0
+    return replace(
+        inp,
+        checkpoints=tuple(found),
+        max_age_hours=settings.checkpoints.max_age_hours,
+        hand_written_records=hand_written,
+    )
+
+
+def _chosen(inp: BackupInput) -> CheckpointEvidence | None:
+    return inp.usable() if inp.needs_checkpoint else None
 
 
 def _retention(plan: Plan) -> tuple[str, int | None]:
@@ -74,7 +93,7 @@ def _retention(plan: Plan) -> tuple[str, int | None]:
 def _plan(ctx: Context, plan: Plan, impl: Implementation, inp: BackupInput) -> dict[str, Any]:
     env = plan.operations.environment if plan.operations else "production"
     retention_class, days = _retention(plan)
-    verified = inp.verified()
+    verified = _chosen(inp)
     return {
         "epic_id": ctx.epic.epic_id,
         "iteration": ctx.iteration,
@@ -95,15 +114,11 @@ def _targets(impl: Implementation) -> list[dict[str, Any]]:
             {
                 "kind": "database",
                 "reason": f"{len(impl.migrations)} migration file(s) change the schema",
-                "method": "pg_dump --format=custom --no-owner of the production database",
-                "verification": [
-                    "pg_restore --list the dump and check every table is present",
-                    "record the dump's sha256 in the checkpoint record",
-                ],
+                "method": "guardians checkpoint create NAME --include-database URL (pg_dump -Fc, row counts)",
+                "verification": ["guardians checkpoint verify NAME (sha256 of every part)"],
                 "restore_test": [
-                    "pg_restore into a scratch database",
-                    "run the smoke queries and compare row counts of changed tables",
-                    "set database.restore_tested: true in the checkpoint record",
+                    "guardians checkpoint verify NAME --restore-test: pg_restore into a scratch database,",
+                    "compare row counts per table with those recorded at dump time, drop the scratch database",
                 ],
             }
         )
@@ -113,8 +128,8 @@ def _targets(impl: Implementation) -> list[dict[str, Any]]:
             {
                 "kind": "redis",
                 "reason": "the change touches cached data",
-                "method": "BGSAVE, then copy the RDB file",
-                "verification": ["redis-check-rdb on the copied RDB file"],
+                "method": "guardians checkpoint create NAME --include-redis URL (redis-cli --rdb)",
+                "verification": ["redis-check-rdb on the RDB file, sha256 in metadata.json"],
                 "restore_test": ["start a scratch redis-server on the RDB file and sample keys"],
             }
         )

@@ -49,6 +49,29 @@ class MigrationReview(Strict):
 # --- deployment.json ----------------------------------------------------------------
 
 
+class MetricCondition(Strict):
+    metric: Literal[
+        "cpu_percent",
+        "memory_percent",
+        "disk_percent",
+        "db_connections_percent",
+        "error_rate_percent",
+        "p95_latency_ms",
+    ]
+    success_below: float = Field(ge=0, description="A measurement below this is successful.")
+    failure_at: float = Field(ge=0, description="A measurement at or above this is failed; between: inconclusive.")
+
+
+class CanaryAnalysis(Strict):
+    """How the process guardian judges the canary's health series (defaults from the thresholds)."""
+
+    metrics: list[MetricCondition] = Field(default_factory=list, description="Overrides per metric.")
+    failure_limit: int = Field(default=0, ge=0, description="Failed measurements tolerated per metric.")
+    inconclusive_limit: int = Field(default=0, ge=0, description="Inconclusive measurements tolerated per metric.")
+    consecutive_error_limit: int = Field(default=4, ge=0, description="Probe errors in a row tolerated.")
+    min_samples: int = Field(default=1, ge=1, description="Samples needed before any verdict.")
+
+
 class Stage(Strict):
     stage: Literal["staging", "canary", "production"]
     automatic: bool = Field(description="Promoted without a human.")
@@ -58,6 +81,7 @@ class Stage(Strict):
     approval_required: bool = Field(description="A human must approve promotion.")
     canary_percentage: int | None = Field(default=None, ge=0, le=100, description="Traffic share (canary only).")
     canary_duration_hours: float | None = Field(default=None, ge=0, description="Canary length (canary only).")
+    analysis: CanaryAnalysis | None = Field(default=None, description="Canary analysis spec (canary only).")
 
 
 class DeploymentStrategy(Strict):
