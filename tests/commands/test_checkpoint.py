@@ -285,3 +285,35 @@ def test_bad_database_url_is_a_clear_error(tmp_path, run_cli):
     res = run_cli("checkpoint", "create", "x", "--root", str(tmp_path), "--include-database",
                   "postgresql://u:topsecret@h/db?sslmode=sometimes")  # fmt: skip
     assert res.exit_code == 2 and "unknown sslmode 'sometimes'" in res.output and "topsecret" not in res.output
+
+
+def test_kill_9_mid_checkpoint_leaves_nothing_that_looks_complete(tmp_path, run_cli, postgres: Postgres, db: str):
+    """A checkpoint killed while pg_dump waits for a table lock is never listed, and prune cleans it up."""
+    import signal
+    import sys
+
+    from tests.localservers import wait_until
+
+    root = _repo(tmp_path)
+    folder = root / "data" / "checkpoints"
+    blocker = postgres.conn(db)
+    blocker.run("BEGIN")
+    blocker.run("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")  # pg_dump's ACCESS SHARE lock must wait
+    env = {**os.environ, "PGPASSWORD": postgres.password}
+    args = [sys.executable, "-m", "guardians", "checkpoint", "create", "killed", "--root", str(root)]
+    proc = subprocess.Popen([*args, "--include-database", postgres.url(db, password=False)], env=env,
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        wait_until(lambda: int(postgres.sql(db, waiting)[0][0]) > 0, "pg_dump to wait for the lock")
+        assert list(folder.glob(".killed.partial-*"))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        blocker.run("ROLLBACK")
+        blocker.close()
+    assert not (folder / "killed").exists()
+    assert "no checkpoints" in run_cli("checkpoint", "list", "--root", str(root)).output
+    pruned = run_cli("checkpoint", "prune", "--root", str(root))
+    assert "deleted unfinished .killed.partial-" in pruned.output
+    assert not list(folder.glob(".killed.partial-*"))
