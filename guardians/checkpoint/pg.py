@@ -73,7 +73,12 @@ def server_major(conn: Any) -> int:
 
 
 def table_counts(conn: Any) -> dict[str, int]:
-    """Exact row count of every ordinary table (partitions counted once, as leaves)."""
+    """Exact row count of every ordinary table (partitions counted once, as leaves).
+
+    One backend, no parallel workers: the counts run next to pg_dump (or after a
+    restore) and must not take the CPUs that the dump's compression needs.
+    """
+    conn.run("SET max_parallel_workers_per_gather = 0")
     counts: dict[str, int] = {}
     for (name,) in conn.run(_TABLES_SQL):
         counts[str(name)] = int(conn.run(f"SELECT count(*) FROM {name}")[0][0])
