@@ -506,8 +506,8 @@ def check_write_cmd(args: tuple[str, ...], fmt: str) -> None:
 def probe(root: Path, epic: str, config: Path | None, watch: bool, interval: float, count: int) -> None:
     """Probe EPIC's services (HTTP, TCP, PostgreSQL, Redis, host) and write health_report.json.
 
-    Services and thresholds come from --config or the `probe:` section of
-    guardians.yaml. Every probe has a timeout and they run concurrently; a
+    Services and thresholds come from --config or the [probe] table of
+    guardians.toml. Every probe has a timeout and they run concurrently; a
     service without the metrics its thresholds need is inconclusive. With
     --watch, samples go to health_series.jsonl and the canary analysis runs at
     the end. Exit 0 healthy / canary successful, 1 otherwise.
@@ -521,7 +521,7 @@ FOLDER_OPTION = click.option(
     "--folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Checkpoint folder (default: checkpoints.folder in guardians.yaml, else ROOT/data/checkpoints).",
+    help="Checkpoint folder (default: checkpoints.folder in guardians.toml, else ROOT/data/checkpoints).",
 )
 
 

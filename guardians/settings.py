@@ -1,13 +1,15 @@
-"""Project settings from ``<root>/guardians.yaml`` (optional; every key has a default).
+"""Project settings of the gates from ``<root>/guardians.toml`` (optional; every key has a default).
 
-    checkpoints:
-      folder: data/checkpoints      # relative to the root, outside docs/specs/
-      max_age_hours: 24             # the backup gate's maximum checkpoint age (capped at 168)
-    probe:                          # see guardians/probe/config.py
-      ...
+    [checkpoints]
+    folder = "data/checkpoints"     # relative to the root, outside docs/specs/
+    max_age_hours = 24              # the backup gate's maximum checkpoint age (capped at 168)
 
-The file is in the repository, so an agent can edit it: the backup gate caps the
-maximum age, and every threshold used is written into the report it judged.
+    [probe]                         # see guardians/probe/config.py
+    ...
+
+The same file holds ``[lint-migrations]`` (guardians/migrations/config.py). It is
+in the repository, so an agent can edit it: the backup gate caps the maximum
+age, and every threshold used is written into the report it judged.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from guardians.errors import InputError, Location
 
-FILENAME = "guardians.yaml"
+FILENAME = "guardians.toml"
 MAX_AGE_CEILING_HOURS = 168.0
 
 
@@ -47,13 +49,19 @@ class Settings(BaseModel):
 
 
 def load_settings(root: Path) -> Settings:
-    """Defaults when the file is absent; a clear InputError (file, JSON path) when it is wrong."""
-    from guardians.store.loaders import load_document, read_bounded
+    """Defaults when the file is absent; a clear InputError (file, key path) when it is wrong."""
+    import tomllib
+
+    from guardians.store.loaders import read_bounded
 
     path = root / FILENAME
     if not path.exists() and not path.is_symlink():
         return Settings()
-    doc = load_document(read_bounded(path, display=FILENAME), FILENAME) or {}
+    data = read_bounded(path, display=FILENAME)
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(Location(FILENAME), f"not valid TOML: {exc}") from None
     try:
         return Settings.model_validate(doc)
     except ValidationError as exc:

@@ -184,3 +184,31 @@ def orders_database(postgres: Postgres, rows: int = 300) -> str:
         f"INSERT INTO orders (total, legacy_discount) SELECT g, g / 10.0 FROM generate_series(1, {rows}) g",
     )
     return name
+
+
+def toml_text(doc: dict[str, Any]) -> str:
+    """A guardians.toml from nested dicts: top-level tables, lists of tables, inline tables for the rest."""
+    import json
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
+
+    out: list[str] = []
+    for table, body in doc.items():
+        out.append(f"[{table}]")
+        arrays = {k: v for k, v in body.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+        out += [f"{k} = {value(v)}" for k, v in body.items() if k not in arrays]
+        for key, items in arrays.items():
+            for item in items:
+                out.append(f"\n[[{table}.{key}]]")
+                out += [f"{k} = {value(v)}" for k, v in item.items()]
+        out.append("")
+    return "\n".join(out) + "\n"

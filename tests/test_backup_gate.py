@@ -108,7 +108,7 @@ def test_uncommitted_or_no_git_is_vetoed(example, run_cli, postgres):
 @pytest.mark.parametrize(("max_age", "decision"), [("0.0001", "veto"), ("2", "approve")])
 def test_maximum_age_comes_from_settings(example, run_cli, postgres, max_age, decision):
     root = example("needs-approval")
-    (root / "guardians.yaml").write_text(f"checkpoints:\n  max_age_hours: {max_age}\n")
+    (root / "guardians.toml").write_text(f"[checkpoints]\nmax_age_hours = {max_age}\n")
     real_checkpoint(root, postgres, run_cli)
     entry = _run(run_cli, root)
     assert entry["decision"] == decision
@@ -118,9 +118,9 @@ def test_maximum_age_comes_from_settings(example, run_cli, postgres, max_age, de
 
 def test_invalid_settings_veto_with_file_and_path(example, run_cli):
     root = example("needs-approval")
-    (root / "guardians.yaml").write_text("checkpoints:\n  max_age_hours: 1000\n")
+    (root / "guardians.toml").write_text("[checkpoints]\nmax_age_hours = 1000\n")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     entry = _run(run_cli, root)
     assert entry["decision"] == "veto"
     text = json.dumps(entry["details"]["findings"])
-    assert "guardians.yaml" in text and "$.checkpoints.max_age_hours" in text
+    assert "guardians.toml" in text and "$.checkpoints.max_age_hours" in text

@@ -27,13 +27,11 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import yaml
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.localservers import git_commit_all, start_postgres, start_redis  # noqa: E402
+from tests.localservers import git_commit_all, start_postgres, start_redis, toml_text  # noqa: E402
 
 GUARDIANS = str(Path(sys.executable).parent / "guardians")
 
@@ -101,7 +99,7 @@ def demo(root: Path, pg, cache, api_port: int) -> int:
             {"name": "orders-cache", "redis": {"url": redis_url}},
         ],
     }
-    (root / "guardians.yaml").write_text(yaml.safe_dump({"checkpoints": {"max_age_hours": 2}, "probe": probe}))
+    (root / "guardians.toml").write_text(toml_text({"checkpoints": {"max_age_hours": 2}, "probe": probe}))
     git_commit_all(root, "epic_3: drop orders.legacy_discount")
     name = "pre-drop-legacy-discount"
     parts = ["--include-database", db, "--include-redis", redis_url, "--include", "config/app.env"]

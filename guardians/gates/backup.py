@@ -31,7 +31,7 @@ def evaluate(ctx: Context) -> Decision | None:
         try:
             inp = _with_evidence(ctx, inp, list(impl.migrations or []))
         except InputError as exc:
-            return veto(ctx, "invalid_artifact", [input_finding(exc)], "guardians.yaml is invalid")
+            return veto(ctx, "invalid_artifact", [input_finding(exc)], "guardians.toml is invalid")
     findings = check_all(inp)
     blocking = [f for f in findings if f.blocking]
     if blocking:

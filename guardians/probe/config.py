@@ -1,23 +1,25 @@
 """What to probe and the thresholds to judge it by.
 
-From ``--config FILE`` (YAML or JSON) or the ``probe:`` section of guardians.yaml::
+From ``--config FILE`` (YAML, JSON or TOML, the probe table at the top level) or
+the ``[probe]`` table of guardians.toml::
 
-    timeout_seconds: 5
-    host: true                       # host CPU, memory and disk as service "host"
-    disk_path: /
-    thresholds: {cpu_percent: [60, 80]}          # project-wide, per metric: [warning, critical]
-    services:
-      - name: orders-api
-        http: {url: "http://127.0.0.1:8080/health/ready", expect_status: 200, body_contains: ok, requests: 5}
-        port: 8080
-        expect_process: gunicorn     # port held by anything else is a conflict
-        thresholds: {p95_latency_ms: [150, 400]}
-      - name: db
-        postgres: {url: "postgresql://app@127.0.0.1:5432/app"}   # password from PGPASSWORD
-      - name: cache
-        redis: {url: "redis://127.0.0.1:6379/0"}                 # password from REDISCLI_AUTH
-      - name: smtp
-        tcp: {host: 127.0.0.1, port: 25}
+    [probe]
+    timeout_seconds = 5
+    host = true                      # host CPU, memory and disk as service "host"
+    disk_path = "/"
+    thresholds = {cpu_percent = [60, 80]}        # project-wide, per metric: [warning, critical]
+
+    [[probe.services]]
+    name = "orders-api"
+    http = {url = "http://127.0.0.1:8080/health/ready", expect_status = 200, body_contains = "ok", requests = 5}
+    port = 8080
+    expect_process = "gunicorn"      # port held by anything else is a conflict
+    thresholds = {p95_latency_ms = [150, 400]}
+
+    [[probe.services]]
+    name = "db"
+    postgres = {url = "postgresql://app@127.0.0.1:5432/app"}    # password from PGPASSWORD
+    # redis = {url = "redis://127.0.0.1:6379/0"}  (password from REDISCLI_AUTH); tcp = {host = "…", port = 25}
 """
 
 from __future__ import annotations
@@ -128,20 +130,32 @@ class ProbeConfig(_Strict):
         return REQUIRED[spec.kind] if spec else None
 
 
-def parse(doc: Any, name: str) -> ProbeConfig:
+def parse(doc: Any, name: str, prefix: str = "$") -> ProbeConfig:
     try:
         return ProbeConfig.model_validate(doc or {})
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+        where = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
         raise InputError(Location(name, where), err["msg"]) from None
 
 
 def load_config(root: Path, path: Path | None) -> ProbeConfig:
-    """``path`` when given, else guardians.yaml's probe section, else defaults (host only)."""
+    """``path`` when given, else guardians.toml's probe table, else defaults (host only)."""
     from guardians.settings import load_settings
     from guardians.store.loaders import load_document, read_bounded
 
     if path is not None:
-        return parse(load_document(read_bounded(path), str(path)), str(path))
-    return parse(load_settings(root).probe, "guardians.yaml#probe")
+        data = read_bounded(path)
+        if path.suffix == ".toml":
+            return parse(_toml(data, str(path)), str(path))
+        return parse(load_document(data, str(path)), str(path))
+    return parse(load_settings(root).probe, "guardians.toml", "$.probe")
+
+
+def _toml(data: bytes, name: str) -> Any:
+    import tomllib
+
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(Location(name), f"not valid TOML: {exc}") from None

@@ -166,7 +166,7 @@ class RestoreNotTested(RuleUnit):
 
 class CheckpointStale(RuleUnit):
     """What: the newest verified checkpoint is older than the maximum age (24 hours by
-    default, `checkpoints.max_age_hours` in guardians.yaml, at most 168).
+    default, `checkpoints.max_age_hours` in guardians.toml, at most 168).
 
     Why: a restore point taken days before the change loses every write since; the
     backup must be taken right before the risky change.

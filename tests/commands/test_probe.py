@@ -16,6 +16,7 @@ import yaml
 
 from guardians.commands.probe import probe_epic
 from tests.conftest import consensus, log_entries
+from tests.localservers import toml_text
 from tests.realservers import Postgres, Redis, free_port, start_redis, stop_redis
 
 
@@ -187,7 +188,7 @@ def test_canary_fails_when_services_stop_mid_analysis(repo, tmp_path, run_cli, f
     series = (consensus(root, "epic_1") / "artifacts" / "health_series.jsonl").read_text().splitlines()
     assert [json.loads(line)["sample"] for line in series] == [1, 2, 3, 4, 5]
     # The process guardian reaches the same verdict and vetoes with the failing samples.
-    (root / "guardians.yaml").write_text(yaml.safe_dump({"probe": yaml.safe_load(cfg.read_text())}))
+    (root / "guardians.toml").write_text(toml_text({"probe": yaml.safe_load(cfg.read_text())}))
     assert run_cli("run", "--root", str(root)).exit_code == 0
     entry = log_entries(root, "epic_1")[-1]
     assert (entry["agent"], entry["decision"]) == ("process", "veto"), entry
@@ -212,7 +213,7 @@ def test_canary_successful_is_operational(repo, tmp_path, run_cli, fake_http, re
          "thresholds": {"p95_latency_ms": [5000, 10000]}},
         {"name": "cache", "redis": {"url": redis_server.url}},
     ]}  # fmt: skip
-    (root / "guardians.yaml").write_text(yaml.safe_dump({"probe": probe}))
+    (root / "guardians.toml").write_text(toml_text({"probe": probe}))
     res = run_cli("probe", "epic_1", "--root", str(root), "--watch", "--interval", "0", "--count", "3")
     assert res.exit_code == 0, res.output
     assert "canary analysis: successful over 3 sample(s)" in res.output
