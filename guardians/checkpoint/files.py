@@ -47,6 +47,8 @@ def _rel(root: Path, path: str) -> Path:
             raise CheckpointError(f"--include {path}: not under the repository root {root}") from None
     if ".." in rel.parts:
         raise CheckpointError(f"--include {path}: '..' is not allowed")
+    if not (root / rel).resolve().is_relative_to(root.resolve()):
+        raise CheckpointError(f"--include {path}: leads outside the repository root through a symbolic link")
     return rel
 
 

@@ -31,8 +31,9 @@ class Part(BaseModel):
 
 
 class GitState(BaseModel):
-    commit: str | None = None
-    branch: str | None = None
+    # A commit id only: it is handed to git by the gate, so no option-like text gets through.
+    commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40,64}$")
+    branch: str | None = Field(default=None, max_length=500)
     dirty: bool | None = None
     commit_time: int | None = Field(default=None, description="Committer time, Unix seconds.")
 

@@ -317,3 +317,17 @@ def test_kill_9_mid_checkpoint_leaves_nothing_that_looks_complete(tmp_path, run_
     pruned = run_cli("checkpoint", "prune", "--root", str(root))
     assert "deleted unfinished .killed.partial-" in pruned.output
     assert not list(folder.glob(".killed.partial-*"))
+
+
+def test_include_refuses_paths_leaving_the_root(tmp_path, run_cli):
+    root = _repo(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.env").write_text("TOKEN=x\n")
+    (root / "linked").symlink_to(outside)
+    (root / "direct.env").symlink_to(outside / "secret.env")
+    for path in ("../outside/secret.env", "linked/secret.env", "direct.env", str(outside / "secret.env")):
+        res = run_cli("checkpoint", "create", "x", "--root", str(root), "--include", path)
+        assert res.exit_code == 2, (path, res.output)
+        assert "--include" in res.output and "Traceback" not in res.output
+    assert not (root / "data" / "checkpoints" / "x").exists()
