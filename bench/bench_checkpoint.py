@@ -114,7 +114,8 @@ def bench_size(pg: Postgres, size_mb: int, repeat: int, work: Path) -> dict[str,
     for key, runs in results.items():
         secs = statistics.median(t for t, _ in runs)
         out[key] = {"seconds": round(secs, 2), "mb_per_s": round(size / 2**20 / secs, 1),
-                    "peak_rss_mib": round(max(m for _, m in runs) / 1024, 1)}  # fmt: skip
+                    "peak_rss_mib": round(max(m for _, m in runs) / 1024, 1),
+                    "runs": [round(t, 2) for t, _ in runs]}  # fmt: skip
     out["dump_ratio"] = round(out["dump_guardians"]["seconds"] / out["dump_manual"]["seconds"], 3)
     out["restore_ratio"] = round(out["restore_guardians"]["seconds"] / out["restore_manual"]["seconds"], 3)
     return out
