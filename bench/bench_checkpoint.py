@@ -110,7 +110,7 @@ def bench_size(pg: Postgres, size_mb: int, repeat: int, work: Path) -> dict[str,
         manual_dump.unlink()
         shutil.rmtree(root / "data" / "checkpoints" / name)
     pg.sql("postgres", f"DROP DATABASE {db}")
-    out: dict[str, Any] = {"size_mb": round(size / 2**20, 1), "rows": rows}
+    out: dict[str, Any] = {"size_mb": round(size / 2**20, 1), "rows": rows, "load_avg_1m": os.getloadavg()[0]}
     for key, runs in results.items():
         secs = statistics.median(t for t, _ in runs)
         out[key] = {"seconds": round(secs, 2), "mb_per_s": round(size / 2**20 / secs, 1),
