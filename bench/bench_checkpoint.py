@@ -13,8 +13,10 @@ alternating order so neither side always runs on a warm cache:
            vs `guardians checkpoint verify NAME --restore-test` (re-hashes the dump, restores
            into a scratch database, counts rows per table, drops it)
 
-Reports the median wall time, throughput (database MB/s) and the peak RSS of
-each command's process tree (wait4's ru_maxrss: the largest single process).
+Before each timed command the server is CHECKPOINTed and the page cache synced, so
+that no command pays for the writeback of the one before. Reports the median wall
+time, throughput (database MB/s) and the peak RSS of each command's process tree
+(wait4's ru_maxrss: the largest single process).
 Goal: guardians within 1.2x of the manual commands.
 """
 
@@ -51,6 +53,12 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{args[0]} failed ({proc.returncode}): {err[-500:]}")
     return elapsed, int(usage.ru_maxrss)
+
+
+def settle(pg: Postgres) -> None:
+    """Flush what the previous step left dirty, so no command pays for another's writeback."""
+    pg.sql("postgres", "CHECKPOINT")
+    os.sync()
 
 
 def fill(pg: Postgres, db: str, size_mb: int) -> tuple[int, int]:
@@ -93,6 +101,7 @@ def bench_size(pg: Postgres, size_mb: int, repeat: int, work: Path) -> dict[str,
         dump_guardians += ["--include-database", url, "--compress"]
         order = [("dump_manual", dump_manual), ("dump_guardians", dump_guardians)]
         for key, args in order if i % 2 == 0 else order[::-1]:
+            settle(pg)
             results[key].append(timed(args, env))
 
         def manual_restore(dump: Path = manual_dump) -> tuple[float, int]:
@@ -106,6 +115,7 @@ def bench_size(pg: Postgres, size_mb: int, repeat: int, work: Path) -> dict[str,
         verify = [GUARDIANS, "checkpoint", "verify", name, "--root", str(root), "--restore-test"]
         steps = [("restore_manual", manual_restore), ("restore_guardians", lambda a=verify: timed(a, env))]
         for key, fn in steps if i % 2 == 0 else steps[::-1]:
+            settle(pg)
             results[key].append(fn())
         manual_dump.unlink()
         shutil.rmtree(root / "data" / "checkpoints" / name)
