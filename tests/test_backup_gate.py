@@ -5,7 +5,9 @@ tested, taken at or after the commit under review, and young enough."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 
 import pytest
 
@@ -53,7 +55,7 @@ def test_real_restore_tested_checkpoint_is_approved(example, run_cli, postgres):
     entry = _run(run_cli, root)
     assert entry["decision"] == "approve"
     plan = json.loads((consensus(root, "epic_3") / "artifacts" / "backup_plan.json").read_text())
-    assert plan["checkpoint"] == "pre-drop"
+    assert plan["checkpoint_name"] == "pre-drop" and plan["checkpoint_verified"] is True
     assert "data/checkpoints/pre-drop/metadata.json" in entry["inputs"]
 
 
@@ -105,11 +107,22 @@ def test_uncommitted_or_no_git_is_vetoed(example, run_cli, postgres):
     assert "not a git repository" in json.dumps(entry["details"]["findings"])
 
 
-@pytest.mark.parametrize(("max_age", "decision"), [("0.0001", "veto"), ("2", "approve")])
+@pytest.mark.parametrize(("max_age", "decision"), [("1", "veto"), ("3", "approve")])
 def test_maximum_age_comes_from_settings(example, run_cli, postgres, max_age, decision):
     root = example("needs-approval")
     (root / "guardians.toml").write_text(f"[checkpoints]\nmax_age_hours = {max_age}\n")
-    real_checkpoint(root, postgres, run_cli)
+    # The migration was committed three hours ago; the checkpoint is made to look two hours old.
+    three_hours_ago = f"@{int(time.time()) - 3 * 3600} +0000"
+    env = {**os.environ, "GIT_AUTHOR_DATE": three_hours_ago, "GIT_COMMITTER_DATE": three_hours_ago}
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    commit = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "migration"]
+    subprocess.run(commit, check=True, env=env)
+    real_checkpoint(root, postgres, run_cli, commit=False)
+    meta_path = root / "data" / "checkpoints" / "pre-drop" / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["created_unix"] -= 2 * 3600
+    meta_path.write_text(json.dumps(meta))
     entry = _run(run_cli, root)
     assert entry["decision"] == decision
     if decision == "veto":

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import consensus, log_entries
+from tests.realservers import real_checkpoint
 
 
 def _run(example, run_cli, setup=None, plan_ops=None) -> Path:
@@ -128,12 +129,12 @@ def test_scaling_comes_from_the_plan(example, run_cli) -> None:
     assert scaling == {"min": 3, "max": 10, "target_cpu": 60}  # examples/clean's plan.json
 
 
-def test_backup_plan_names_one_checkpoint(example, run_cli) -> None:
+def test_backup_plan_names_one_checkpoint(example, run_cli, postgres) -> None:
     root = example("needs-approval")
+    real_checkpoint(root, postgres, run_cli)  # the destructive migration needs a checkpoint the guardian can check
     assert run_cli("run", "--root", str(root)).exit_code == 0
     plan = json.loads((consensus(root, "epic_3") / "artifacts" / "backup_plan.json").read_text())
-    records = [p.stem for p in (consensus(root, "epic_3") / "checkpoints").glob("*.json")]
-    assert plan["checkpoint_name"] in records and plan["checkpoint_verified"] is True
+    assert plan["checkpoint_name"] == "pre-drop" and plan["checkpoint_verified"] is True
     assert "checkpoint" not in plan
     names = {v for k, v in plan.items() if "checkpoint" in k and isinstance(v, str)}
     assert names == {plan["checkpoint_name"]}

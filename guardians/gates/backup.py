@@ -10,6 +10,7 @@ from guardians.engine.verdicts import dump_json, handoff, veto
 from guardians.errors import InputError
 from guardians.protocol.models.inputs import Implementation, Plan
 from guardians.rules.backup import BackupInput, CheckpointEvidence, check_all
+from guardians.rules.base import Finding
 from guardians.store.layout import stamp
 
 RETENTION_DAYS: dict[str, int | None] = {"production": 30, "development": 7, "test": 1, "milestone": None}
@@ -20,12 +21,14 @@ def evaluate(ctx: Context) -> Decision | None:
     plan, f1 = ctx.reader.load("plan.json", "plan")
     impl, f2 = ctx.reader.load("implementation.json", "implementation")
     migration, f3 = ctx.reader.load("migration_review.json", "migration_review", required=False)
-    if f1 or f2 or f3:
-        return veto(ctx, "invalid_artifact", f1 + f2 + f3, "artifacts do not match their schemas")
+    records, f4 = _records(ctx)
+    if f1 or f2 or f3 or f4:
+        return veto(ctx, "invalid_artifact", f1 + f2 + f3 + f4, "artifacts do not match their schemas")
     inp = BackupInput(
         has_migrations=bool(impl.migrations),
         migration_risk=migration.risk if migration else "low",
         migration_destructive=bool(migration.destructive) if migration else False,
+        hand_written_records=records,
     )
     if inp.needs_checkpoint:
         try:
@@ -40,8 +43,8 @@ def evaluate(ctx: Context) -> Decision | None:
     art = ctx.epic.rel(ctx.epic.artifacts)
     files = [OutFile(f"{art}/backup_plan.json", dump_json(body))]
     kinds = ", ".join(t["kind"] for t in body["targets"]) or "nothing to back up"
-    if body["checkpoint"]:
-        kinds += f"; checkpoint {body['checkpoint']} re-verified and restore-tested"
+    if body["checkpoint_verified"]:
+        kinds += f"; checkpoint {body['checkpoint_name']} re-verified and restore-tested"
     decision = handoff(
         ctx,
         f"backup plan {body['checkpoint_name']}: {kinds}",
@@ -68,14 +71,20 @@ def _with_evidence(ctx: Context, inp: BackupInput, migrations: list[str]) -> Bac
         meta = folder / cp.name / "metadata.json"
         if meta.is_file() and not meta.is_symlink():
             ctx.reader.inputs[ctx.epic.rel(meta)] = sha256_bytes(meta.read_bytes())
-    records = ctx.epic.checkpoints
-    hand_written = len(list(records.glob("*.json"))[:1000]) if records.is_dir() else 0
-    return replace(
-        inp,
-        checkpoints=tuple(found),
-        max_age_hours=settings.checkpoints.max_age_hours,
-        hand_written_records=hand_written,
-    )
+    return replace(inp, checkpoints=tuple(found), max_age_hours=settings.checkpoints.max_age_hours)
+
+
+def _records(ctx: Context) -> tuple[int, list[Finding]]:
+    """Hand-written records in consensus/checkpoints/: still validated (bad input is named), never evidence."""
+    folder = ctx.epic.checkpoints
+    if not folder.is_dir():
+        return 0, []
+    count, problems = 0, []
+    for path in sorted(folder.glob("*.json"))[:1000]:
+        model, findings = ctx.reader.load_path(path, "checkpoint")
+        problems.extend(findings)
+        count += model is not None and model.epic_id == ctx.epic.epic_id
+    return count, problems
 
 
 def _chosen(inp: BackupInput) -> CheckpointEvidence | None:
