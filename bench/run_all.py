@@ -24,6 +24,7 @@ BENCHES: tuple[str, ...] = (
     "migrations",
     "drain",
     "watch",
+    "checkpoint",  # needs PostgreSQL (make servers); builds a 1 GB database
 )
 
 
