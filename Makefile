@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest clean bench schemas browser fuzz servers demo-real
+.PHONY: demo demo-signed test lint typecheck pytest clean bench schemas browser ssh fuzz servers demo-real
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,25 @@ demo: $(STAMP)
 	$(BIN)/guardians log verify --root .demo
 	$(BIN)/guardians log --root .demo --format table
 
+# The clean example, signed: a throw-away Ed25519 key and allowed_signers outside
+# the root, a signed run, then stock OpenSSH checks an output and a log entry.
+SIGNED := .demo-signed
+demo-signed: $(STAMP) ssh
+	@rm -rf $(SIGNED) && mkdir -p $(SIGNED)/root $(SIGNED)/keys && chmod 700 $(SIGNED)/keys
+	@cp -R examples/clean/. $(SIGNED)/root/
+	ssh-keygen -q -t ed25519 -N '' -C guardians -f $(SIGNED)/keys/guardians
+	echo "guardians namespaces=\"guardians-decision\" $$(cut -d' ' -f1,2 $(SIGNED)/keys/guardians.pub)" > $(SIGNED)/keys/allowed_signers
+	GUARDIANS_ALLOWED_SIGNERS=$(SIGNED)/keys/allowed_signers GUARDIANS_SIGNING_KEY=$(SIGNED)/keys/guardians \
+	  $(BIN)/guardians run --root $(SIGNED)/root
+	GUARDIANS_ALLOWED_SIGNERS=$(SIGNED)/keys/allowed_signers $(BIN)/guardians log verify --root $(SIGNED)/root
+	ssh-keygen -Y verify -f $(SIGNED)/keys/allowed_signers -I guardians -n guardians-decision \
+	  -s $(SIGNED)/root/docs/specs/epic_1/consensus/artifacts/deployment.json.sig \
+	  < $(SIGNED)/root/docs/specs/epic_1/consensus/artifacts/deployment.json
+	$(BIN)/python -c 'import json,sys; e=json.loads(open(sys.argv[1]).readline()); open(sys.argv[2],"w").write(e["sig"]); open(sys.argv[3],"w").write(e["hash"])' \
+	  $(SIGNED)/root/docs/specs/epic_1/consensus/decision_log.jsonl $(SIGNED)/entry1.sig $(SIGNED)/entry1.hash
+	ssh-keygen -Y verify -f $(SIGNED)/keys/allowed_signers -I guardians -n guardians-decision \
+	  -s $(SIGNED)/entry1.sig < $(SIGNED)/entry1.hash
+
 lint: $(STAMP)
 	$(BIN)/ruff check guardians tests bench
 	$(BIN)/ruff format --check guardians tests bench
@@ -28,7 +47,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
-test: browser servers lint typecheck pytest
+test: browser ssh servers lint typecheck pytest
 
 # Checkpoint and probe tests run real PostgreSQL and Redis servers (started by
 # the tests themselves on free loopback ports in temp dirs). Installed from
@@ -62,6 +81,15 @@ browser:
 	    || echo "chromium could not be installed; browser tests will skip"; \
 	else echo "chromium not found and not root: browser tests will skip"; fi
 
+# The trust tests make keys and check signatures with stock OpenSSH (ssh-keygen).
+ssh:
+	@if command -v ssh-keygen >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing openssh-client for the signature tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null) \
+	    || echo "openssh-client could not be installed; signature tests will skip"; \
+	else echo "ssh-keygen not found and not root: signature tests will skip"; fi
+
 schemas: $(STAMP)
 	$(BIN)/guardians schema export schemas
 
@@ -75,4 +103,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .demo build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo $(SIGNED) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,26 @@ ROOT_OPTION = click.option(
 )
 
 
+TRUST_REF_OPTION = click.option(
+    "--trust-ref",
+    metavar="REF",
+    help="Trust anchor: .guardians/allowed_signers as committed at this git ref (CI: the base branch). "
+    "GUARDIANS_ALLOWED_SIGNERS (a file outside the root) takes precedence. See docs/security.md.",
+)
+SIGNING_KEY_OPTION = click.option(
+    "--signing-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The guardians' OpenSSH Ed25519 private key (default: $GUARDIANS_SIGNING_KEY); outside the root, mode 600.",
+)
+
+
+def _use_trust(root: Path, trust_ref: str | None) -> None:
+    """Resolve the trust anchor once for a read-only command."""
+    from guardians.trust.anchor import load_trust, use
+
+    use(load_trust(root, trust_ref=trust_ref))
+
+
 class _Group(click.Group):
     """Maps the GuardianError family to its exit code in one place, for every command."""
 
@@ -60,6 +80,8 @@ def cli() -> None:
 
 @cli.command()
 @ROOT_OPTION
+@TRUST_REF_OPTION
+@SIGNING_KEY_OPTION
 @click.argument("epics", nargs=-1)
 @click.option(
     "--format",
@@ -69,18 +91,20 @@ def cli() -> None:
     show_default=True,
     help="json: see docs/machine-contract.md.",
 )
-def run(root: Path, epics: tuple[str, ...], fmt: str) -> None:
+def run(root: Path, trust_ref: str | None, signing_key: Path | None, epics: tuple[str, ...], fmt: str) -> None:
     """Process every pending message until nothing is left.
 
     Runs the guardians in sequence over EPICS (e.g. epic_7), or over every
     epic under ROOT. Prints one line per decision. A message is decided
     exactly once: running twice in a row changes nothing. An epic that cannot
     be decided (damaged log, symlinked inbox, ...) does not stop the others:
-    they are listed at the end and the exit code is 2.
+    they are listed at the end and the exit code is 2. The last line on
+    stderr says whether the log is signed. Under a trust anchor every decision
+    is signed with the signing key, and an epic whose log does not verify is refused.
     """
     from guardians.commands.run import run_pipeline
 
-    _exit(run_pipeline(root, list(epics), out=_stdout(), fmt=fmt))
+    _exit(run_pipeline(root, list(epics), out=_stdout(), fmt=fmt, trust_ref=trust_ref, signing_key=signing_key))
 
 
 @cli.command()
@@ -138,6 +162,7 @@ def init(root: Path, epic: str, fmt: str) -> None:
     required=True,
     help="Recipient inbox: migration, deploy, backup, process, quality, tech-lead...",
 )
+@TRUST_REF_OPTION
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--format",
@@ -147,7 +172,7 @@ def init(root: Path, epic: str, fmt: str) -> None:
     show_default=True,
     help="json: see docs/machine-contract.md.",
 )
-def send(root: Path, epic: str, to: str, file: Path, fmt: str) -> None:
+def send(root: Path, epic: str, to: str, trust_ref: str | None, file: Path, fmt: str) -> None:
     """Validate a message FILE and drop it atomically into EPIC's inbox.
 
     This is how agents should deliver messages: the file is schema-checked,
@@ -161,7 +186,7 @@ def send(root: Path, epic: str, to: str, file: Path, fmt: str) -> None:
     """
     from guardians.commands.send import send_message
 
-    _exit(send_message(root, epic, to, file, out=_stdout(), fmt=fmt))
+    _exit(send_message(root, epic, to, file, out=_stdout(), fmt=fmt, trust_ref=trust_ref))
 
 
 @cli.command()
@@ -171,6 +196,8 @@ def send(root: Path, epic: str, to: str, file: Path, fmt: str) -> None:
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto", show_default=True)
 @click.option("--rescan", type=click.FloatRange(0.05), default=5.0, metavar="SECONDS", help="Full rescan period.")
 @click.option("--poll", is_flag=True, help="Poll the tree instead of inotify (NFS/CIFS, inotify limits).")
+@TRUST_REF_OPTION
+@SIGNING_KEY_OPTION
 def watch(root: Path, **options: Any) -> None:
     """Run the guardians as a service: decide messages as they arrive.
 
@@ -190,7 +217,8 @@ def watch(root: Path, **options: Any) -> None:
 
 @cli.command("log")
 @ROOT_OPTION
-@click.argument("args", nargs=-1, metavar="[verify] [EPIC]")
+@TRUST_REF_OPTION
+@click.argument("args", nargs=-1, metavar="[verify|anchor] [EPIC]")
 @click.option("--agent", help="Only decisions by this agent.")
 @click.option("--decision", "decision", help="Only this decision (approve, veto, waiting, escalate, ...).")
 @click.option("--since", help="Only decisions at or after this time (YYYY_MM_DD[_HH_MM_SS] or ISO 8601).")
@@ -204,6 +232,7 @@ def watch(root: Path, **options: Any) -> None:
 )
 def log_cmd(
     root: Path,
+    trust_ref: str | None,
     args: tuple[str, ...],
     agent: str | None,
     decision: str | None,
@@ -215,9 +244,12 @@ def log_cmd(
 
     \b
     guardians log [EPIC]          timeline of decisions and why they were taken
-    guardians log verify [EPIC]   check seq and hash chain; exit 1 on the first broken line
+    guardians log verify [EPIC]   check seq, hash chain (and signatures); exit 1 on the first bad line
+    guardians log anchor [EPIC]   print (epic, seq, head) lines to record outside the repository
     """
     from guardians.commands.log import log_command
+
+    _use_trust(root, trust_ref)
 
     _exit(
         log_command(
@@ -244,6 +276,13 @@ def log_cmd(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Known problems: written on the first run, later runs report only new problems.",
 )
+@TRUST_REF_OPTION
+@click.option(
+    "--since",
+    metavar="REF",
+    help="Also fail when an epic's log does not extend its log at git REF byte for byte, "
+    "or a signed output has no decision in the log.",
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(
     root: Path | None,
@@ -252,6 +291,8 @@ def validate(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     baseline: Path | None,
+    trust_ref: str | None,
+    since: str | None,
     paths: tuple[Path, ...],
 ) -> None:
     """Check artifacts, messages and decision logs against their schemas and each other.
@@ -264,6 +305,7 @@ def validate(
     """
     from guardians.commands.validate import validate_command
 
+    _use_trust(root or Path("."), trust_ref)
     _exit(
         validate_command(
             root,
@@ -274,6 +316,7 @@ def validate(
             select=select,
             ignore=ignore,
             baseline=baseline,
+            since=since,
         )
     )
 
@@ -416,16 +459,22 @@ def lint_migrations_cmd(
 
 @cli.command()
 @ROOT_OPTION
+@TRUST_REF_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def status(root: Path, fmt: str) -> None:
-    """Board of every epic: holder, iteration, last decision, open vetoes, waiting, escalated."""
+def status(root: Path, trust_ref: str | None, fmt: str) -> None:
+    """Board of every epic: holder, iteration, last decision, open vetoes, waiting, escalated.
+
+    The last line says whether the logs are signed and verified.
+    """
     from guardians.commands.status import show_status
 
+    _use_trust(root, trust_ref)
     _exit(show_status(root, fmt=fmt, out=_stdout()))
 
 
 @cli.command()
 @ROOT_OPTION
+@TRUST_REF_OPTION
 @click.argument("epic")
 @click.option(
     "--html",
@@ -434,10 +483,11 @@ def status(root: Path, fmt: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output file (`-` for standard output).",
 )
-def report(root: Path, epic: str, html: Path) -> None:
+def report(root: Path, trust_ref: str | None, epic: str, html: Path) -> None:
     """Write one self-contained HTML page about EPIC for a tech lead (works offline)."""
     from guardians.commands.report import write_report
 
+    _use_trust(root, trust_ref)
     _exit(write_report(root, epic, html, out=_stdout()))
 
 
@@ -619,6 +669,77 @@ def checkpoint_recover(root: Path, folder: Path | None, name: str, force: bool, 
 
     confirm = None if force else (lambda q: click.confirm(q, default=False))
     _exit(recover_checkpoint(root, folder_for(root, folder), name, _stdout(), confirm=confirm, **opts))
+
+
+@cli.command()
+@ROOT_OPTION
+@TRUST_REF_OPTION
+@click.argument("epic")
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your OpenSSH Ed25519 private key (listed for guardians-approval in the trust anchor).",
+)
+@click.option("--reason", required=True, help="Why the risk is accepted (recorded in the log and the report).")
+@click.option("--suppress", multiple=True, metavar="CODE=REASON", help="Accept one finding, with its reason.")
+def approve(root: Path, trust_ref: str | None, epic: str, key: Path, reason: str, suppress: tuple[str, ...]) -> None:
+    """Sign and deliver a tech-lead approval of EPIC's current migration review.
+
+    The review digest is looked up from the migration guardian's latest
+    decision; the approval is signed (SSHSIG, namespace guardians-approval)
+    and delivered to inbox/migration/. Exit 1 when nothing waits for an
+    approval or the guardian would refuse it, 2 on usage errors.
+    """
+    from guardians.commands.approve import approve as approve_cmd
+
+    _exit(approve_cmd(root, epic, key, reason, list(suppress), out=_stdout(), trust_ref=trust_ref))
+
+
+@cli.command()
+@ROOT_OPTION
+@TRUST_REF_OPTION
+@click.argument("epic")
+@click.option("--agent", required=True, help="Your agent name (not a guardian).")
+@click.option("--decision", "decision", required=True, help="Your decision: approve, veto, complete, ...")
+@click.option("--iteration", type=int, default=1, show_default=True)
+@click.option("--source-document", default="", help="The document the decision is about.")
+@click.option("--previous-artifact", "previous", multiple=True, metavar="PATH", help="An artifact it was based on.")
+@click.option("--details", metavar="JSON", help="A JSON object with anything else.")
+def record(
+    root: Path,
+    trust_ref: str | None,
+    epic: str,
+    agent: str,
+    decision: str,
+    iteration: int,
+    source_document: str,
+    previous: tuple[str, ...],
+    details: str | None,
+) -> None:
+    """Append an agent's own decision line to EPIC's shared decision log.
+
+    The line has the protocol's shape (timestamp, agent, decision, epic_id,
+    iteration, source_document, previous_artifacts, details), is appended
+    under the log's lock in one write, and carries no authority: guardians
+    never count it as one of their decisions.
+    """
+    from guardians.commands.record import record as record_cmd
+
+    _use_trust(root, trust_ref)
+    _exit(
+        record_cmd(
+            root,
+            epic,
+            agent=agent,
+            decision=decision,
+            iteration=iteration,
+            source_document=source_document,
+            previous_artifacts=list(previous),
+            details=details,
+            out=_stdout(),
+        )
+    )
 
 
 def _stdout() -> IO[str]:

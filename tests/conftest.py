@@ -76,3 +76,13 @@ def append_entry(
             "outputs": {},
         }
     )
+
+
+@pytest.fixture(autouse=True)
+def _unkeyed_by_default() -> Any:
+    """Each test starts without a trust anchor, whatever an earlier CLI call resolved."""
+    from guardians.trust.anchor import UNKEYED, use
+
+    use(UNKEYED)
+    yield
+    use(UNKEYED)

@@ -94,6 +94,8 @@ KINDS = {
 #   log:    [op]                   edit decision_log.jsonl: {drop: N}, {set: [N, field, value]},
 #                                  {rechain: true} (valid seq/prev_hash/hash), {append_raw: text}
 #   single: path                   validate this one file instead of the epic
+#   since: true                    commit the epic to git first, then check `--since HEAD`
+#   signed: [path]                 sign these files as the guardians (a fresh key, made the anchor)
 
 
 def _ran_example(tmp_path: Path) -> Path:
@@ -147,6 +149,8 @@ def run_validate(case: dict[str, Any], tmp_path: Path) -> list[str]:
     root = tmp_path / "repo"
     shutil.copytree(_ran_example(tmp_path), root)
     consensus = root / "docs" / "specs" / "epic_1" / "consensus"
+    if case.get("since"):
+        _commit_all(root)
     for rel, text in (case.get("write") or {}).items():
         (consensus / rel).parent.mkdir(parents=True, exist_ok=True)
         (consensus / rel).write_text(text)
@@ -165,4 +169,38 @@ def run_validate(case: dict[str, Any], tmp_path: Path) -> list[str]:
         check_single(target, str(target), report)
     else:
         report = check_epic(root, "epic_1")
+    if case.get("since") or case.get("signed") is not None:
+        from guardians.validate.history import history_report
+
+        anchor = _sign(consensus, case.get("signed") or [], tmp_path) if case.get("signed") is not None else None
+        report.problems += history_report(root, ["epic_1"], "HEAD" if case.get("since") else None, anchor).problems
     return [p.code for p in report.problems]
+
+
+def _commit_all(root: Path) -> None:
+    import subprocess
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(
+            ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            check=True,
+            capture_output=True,
+        )
+
+
+def _sign(consensus: Path, patterns: list[str], tmp_path: Path) -> Any:
+    """Sign files as the guardians with a fresh Ed25519 key; the anchor that allows it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from guardians.trust.allowed_signers import parse_allowed_signers
+    from guardians.trust.keys import Signer
+    from guardians.trust.sshsig import ed25519_blob
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    signer = Signer(tmp_path / "key", key, ed25519_blob(raw))
+    for pattern in patterns:
+        for path in _paths(consensus, pattern):
+            path.with_name(path.name + ".sig").write_text(signer.sign(path.read_bytes(), "guardians-decision"))
+    return parse_allowed_signers(f'guardians namespaces="guardians-decision" {signer.public_line}\n', "test")

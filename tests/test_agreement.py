@@ -11,6 +11,7 @@ commands through the CLI on a copy of ``examples/clean``:
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLES, consensus, log_entries
+from tests.trust_keys import make_keys, needs_ssh_keygen
 
 BASE: dict[str, Any] = {
     "from": "quality",
@@ -229,3 +231,104 @@ def test_send_validate_and_run_agree(run_cli, tmp_path, inbox, body, codes, chan
     if codes:
         assert first["decision"] in ("reject", "veto", "escalate"), first
     assert run_codes == codes, first
+
+
+# --- handoffs between guardians: bound, single-use, pinned (GRD007, GRD013) -----------------------
+
+
+def _after_migration(root: Path) -> tuple[str, bytes]:
+    """Decide only the migration handoff; return (and take out) the handoff it wrote to deploy."""
+    from datetime import UTC, datetime
+
+    from guardians.engine.commit import decide
+    from guardians.store.decision_log import DecisionLog
+    from guardians.store.inbox import pending
+    from guardians.store.layout import Epic
+
+    epic = Epic.at(root, "epic_1")
+    log = DecisionLog.open(epic.log_path, "epic_1")
+    assert decide(epic, pending(epic, ("migration",))[0], log, datetime.now(UTC)) is not None
+    handoff = next((consensus(root, "epic_1") / "messages" / "inbox" / "deploy").glob("handoff_*.yaml"))
+    data = handoff.read_bytes()
+    handoff.unlink()
+    return handoff.name, data
+
+
+def _replay_state(root: Path) -> tuple[str, bytes]:
+    from guardians.commands.run import run_pipeline
+
+    assert run_pipeline(root, [], out=io.StringIO(), err=io.StringIO()) == 0
+    done = consensus(root, "epic_1") / "messages" / "inbox" / "deploy" / "processed"
+    return "replayed.yaml", next(done.glob("handoff_*.yaml")).read_bytes()
+
+
+def _changed_state(root: Path) -> tuple[str, bytes]:
+    name, data = _after_migration(root)
+    patch("plan.json", notes="edited after migration judged it")(root)
+    return name, data
+
+
+GUARDIAN_CASES = [
+    ("live-handoff", _after_migration, set()),
+    ("replayed-handoff", _replay_state, {"GRD007"}),
+    ("artifact-changed-since-judged", _changed_state, {"GRD013"}),
+]
+
+
+@pytest.mark.parametrize(("prepare", "codes"), [c[1:] for c in GUARDIAN_CASES], ids=[c[0] for c in GUARDIAN_CASES])
+def test_guardian_handoffs_agree(run_cli, tmp_path, prepare, codes):
+    base = tmp_path / "base"
+    shutil.copytree(EXAMPLES / "clean", base)
+    name, body = prepare(base)
+    send_root, root = tmp_path / "send", tmp_path / "run"
+    shutil.copytree(base, send_root)
+    shutil.copytree(base, root)
+
+    draft = tmp_path / "draft.yaml"
+    draft.write_bytes(body)
+    sent = run_cli("send", "epic_1", "--to", "deploy", str(draft), "--root", str(send_root))
+    assert sent.exit_code == (1 if codes else 0), sent.output
+    assert set(_CODE.findall(sent.output)) == codes, sent.output
+
+    placed = consensus(root, "epic_1") / "messages" / "inbox" / "deploy" / name
+    placed.write_bytes(body)
+    os.utime(placed, (1, 1))
+    checked = run_cli("validate", "--root", str(root), "--format", "json")
+    report = json.loads(checked.output)
+    admission_codes = {m for p in report["problems"] for m in _CODE.findall(p["message"] + " " + p.get("rule", ""))}
+    assert bool(report["problems"]) == bool(codes), checked.output
+    assert codes <= admission_codes | {p.get("code") for p in report["problems"]}, checked.output
+
+    before = len(log_entries(root, "epic_1"))
+    run_cli("run", "--root", str(root))
+    mine = [e for e in log_entries(root, "epic_1")[before:] if e["source_document"].endswith(placed.name)]
+    assert mine, "run decided nothing for the message"
+    run_codes = {f["code"] for f in mine[0]["details"].get("findings", []) if f["code"].startswith("GRD")}
+    assert run_codes == codes, mine[0]
+
+
+@needs_ssh_keygen
+def test_unsigned_approval_under_an_anchor_agrees(run_cli, tmp_path, monkeypatch):
+    """GRD008: send refuses, validate reports and run rejects an approval nobody signed."""
+    make_keys(tmp_path / "keys").env(monkeypatch)
+    base = tmp_path / "base"
+    shutil.copytree(EXAMPLES / "needs-approval", base)
+    unsigned = consensus(base, "epic_3") / "messages" / "inbox" / "migration" / "002_approval.yaml"
+    body = unsigned.read_bytes()
+    unsigned.unlink()
+    assert run_cli("run", "--root", str(base)).exit_code == 0  # migration now waits
+    send_root, root = tmp_path / "send", tmp_path / "run"
+    shutil.copytree(base, send_root)
+    shutil.copytree(base, root)
+    draft = tmp_path / "approval.yaml"
+    draft.write_bytes(body)
+    sent = run_cli("send", "epic_3", "--to", "migration", str(draft), "--root", str(send_root))
+    assert sent.exit_code == 1 and set(_CODE.findall(sent.output)) == {"GRD008"}, sent.output
+    placed = consensus(root, "epic_3") / "messages" / "inbox" / "migration" / "approval.yaml"
+    placed.write_bytes(body)
+    os.utime(placed, (1, 1))
+    checked = run_cli("validate", "--root", str(root))
+    assert checked.exit_code == 1 and "GRD008" in checked.output, checked.output
+    run_cli("run", "--root", str(root))
+    last = log_entries(root, "epic_3")[-1]
+    assert last["decision"] == "reject" and [f["code"] for f in last["details"]["findings"]] == ["GRD008"]

@@ -44,7 +44,8 @@ EXPECTED = {
     ),
     "three-strikes": (
         "epic_6",
-        [("migration", "approve")] * 3 + [("deploy", "veto"), ("deploy", "veto"), ("deploy", "escalate")],
+        # Each round's handoff is decided before the next round starts (handoffs are single-use).
+        [("migration", "approve"), ("deploy", "veto")] * 2 + [("migration", "approve"), ("deploy", "escalate")],
     ),
 }
 
@@ -69,7 +70,7 @@ def test_example_outcome_and_idempotence(name, example, run_cli, request):
     assert result.exit_code == 0, result.output
     got = [(e["agent"], e["decision"]) for e in log_entries(root, epic)]
     assert got == expected
-    assert len(result.output.strip().splitlines()) == len([d for d in expected if d[1] != "operational"])
+    assert len(result.stdout.strip().splitlines()) == len([d for d in expected if d[1] != "operational"])
     verify = run_cli("log", "verify", "--root", str(root))
     assert verify.exit_code == 0, verify.output
     before = _tree_digest(root)

@@ -112,8 +112,9 @@ def test_table_board_and_damaged_log(tmp_path: Path) -> None:
     assert lines[0].split() == [
         "EPIC", "HOLDER", "ITER", "LAST", "DECISION", "WAITING", "ESCALATED", "OPERATIONAL", "OPEN", "VETOES"
     ]  # fmt: skip
-    assert [line.split()[0] for line in lines[1:]] == ["epic_2", "epic_3", "epic_10"]
-    epic2, epic3, epic10 = lines[1:]
+    assert [line.split()[0] for line in lines[1:-1]] == ["epic_2", "epic_3", "epic_10"]
+    assert lines[-1].startswith("trust: unsigned:") and "accidents only" in lines[-1]
+    epic2, epic3, epic10 = lines[1:-1]
     assert epic2.split()[:5] == ["epic_2", "deploy", "1", "deploy", "veto"]
     assert epic2.endswith("deploy missing_monitoring [2J (it 1)")
     assert "\x1b" not in result.stdout
@@ -122,7 +123,7 @@ def test_table_board_and_damaged_log(tmp_path: Path) -> None:
     # columns line up with the header
     for column in ("WAITING", "ESCALATED", "OPERATIONAL"):
         at = lines[0].index(column)
-        assert {line[at] for line in lines[1:]} <= {"-", "y"}
+        assert {line[at] for line in lines[1:-1]} <= {"-", "y"}
 
 
 def test_damaged_log_in_json(tmp_path: Path) -> None:

@@ -32,6 +32,10 @@ def log_command(
     """``log verify [EPIC]`` verifies chains; anything else shows the timeline (table on a terminal, else JSON)."""
     if args and args[0] == "verify":
         return verify_logs(root, args[1:], out=out, fmt="json" if fmt == "json" else "text")
+    if args and args[0] == "anchor":
+        from guardians.commands.log_anchor import log_anchor
+
+        return log_anchor(root, args[1:], out=out)
     if fmt is None:
         isatty = getattr(out, "isatty", None)
         fmt = "table" if isatty and isatty() else "json"
@@ -69,8 +73,10 @@ def show_log(
 
 def _warn_if_broken(epics: list[Epic], out: IO[str]) -> None:
     """A timeline must not look trustworthy when its chain does not verify."""
+    from guardians.trust.anchor import active
+
     for epic in epics:
-        result = verify_file(epic.log_path, epic.epic_id)
+        result = verify_file(epic.log_path, epic.epic_id, active().anchor)
         if not result.ok:
             out.flush()
             sys.stderr.write(
@@ -80,7 +86,10 @@ def _warn_if_broken(epics: list[Epic], out: IO[str]) -> None:
 
 
 def verify_logs(root: Path, epic_ids: list[str], *, out: IO[str], fmt: str = "text") -> int:
-    """Check seq and hash chain of each epic's log; exit 1 if one is broken."""
+    """Check seq, hash chain and (under a trust anchor) signatures of each epic's log; exit 1 if one is broken."""
+    from guardians.trust.anchor import UNSIGNED_NOTE, active
+
+    anchor = active().anchor
     epics = select_epics(root, epic_ids)
     if not epics:
         if fmt != "json":
@@ -88,19 +97,24 @@ def verify_logs(root: Path, epic_ids: list[str], *, out: IO[str], fmt: str = "te
         return EXIT_OK
     status = EXIT_OK
     for epic in epics:
-        result = verify_file(epic.log_path, epic.epic_id)
+        result = verify_file(epic.log_path, epic.epic_id, anchor)
         rel = epic.rel(epic.log_path)
         if fmt == "json":
             # One object per epic (docs/machine-contract.md).
             row = {"epic_id": epic.epic_id, "log": rel, "ok": result.ok, "entries": result.entries}
             row.update(head=result.head, line=result.line, problem=result.problem)
+            row.update(signed=anchor is not None, agent_lines=result.agent_lines)
             out.write(json.dumps(row) + "\n")
             status = status if result.ok else EXIT_PROBLEMS
             continue
         if result.ok:
-            out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
+            agents = f", {result.agent_lines} agent lines" if result.agent_lines else ""
+            signed = f", {result.signed} signed" if anchor is not None else ""
+            out.write(f"{rel}: ok, {result.entries} entries{signed}{agents}, head {result.head[:12]}\n")
         else:
             where = rel if result.line is None else f"{rel}:{result.line}"
             out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
             status = EXIT_PROBLEMS
+    if fmt != "json":  # the last line: what the verdict is worth
+        out.write(f"trust: {UNSIGNED_NOTE if anchor is None else 'signatures checked against ' + anchor.source}\n")
     return status

@@ -8,13 +8,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from guardians.engine.commit import process_epic
 from guardians.engine.decision import Decision
 from guardians.errors import EXIT_USAGE, GuardianError
 from guardians.store.inbox import SETTLE_INVALID
 from guardians.store.layout import Epic, select_epics
+
+if TYPE_CHECKING:
+    from guardians.trust.anchor import Trust
 
 POLL = 0.1
 
@@ -27,6 +30,8 @@ def run_pipeline(
     wait_for_writers: bool = True,
     err: IO[str] | None = None,
     fmt: str = "text",
+    trust_ref: str | None = None,
+    signing_key: Path | None = None,
 ) -> int:
     """Exit 0 when everything pending was decided; 2 on usage errors or faults.
 
@@ -34,13 +39,18 @@ def run_pipeline(
     still be in progress; they are waited for until their mtime settles.
     Decisions go to ``out`` (a line each, or with ``fmt="json"`` a JSON
     object each: docs/machine-contract.md), errors to ``err``.
-    One epic's fault (a damaged log, a symlinked inbox, ...) never stops the
-    others: every epic that can be decided is, and the failed ones are listed
-    at the end with exit code 2. A disk I/O error stops the run at once.
+    One epic's fault (a damaged log, a log that does not verify, a symlinked
+    inbox, ...) never stops the others: every epic that can be decided is, and
+    the failed ones are listed at the end with exit code 2. A disk I/O error
+    stops the run at once. The last line on ``err`` says whether the log is
+    signed (``trust_ref``/``signing_key``: docs/security.md).
     """
+    from guardians.trust.anchor import load_trust
+
     err = err if err is not None else sys.stderr
     try:
         epics = select_epics(root, epic_ids)
+        trust = load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True)
     except GuardianError as exc:
         err.write(f"error: {exc}\n")
         return exc.exit_code
@@ -60,7 +70,7 @@ def run_pipeline(
     todo = epics
     try:
         while todo:
-            decided, waiting = _one_pass(todo, show, failed, err, out if todo is epics else None)
+            decided, waiting = _one_pass(todo, show, failed, err, out if todo is epics else None, trust)
             total += decided
             if not waiting or not wait_for_writers or time.monotonic() > deadline:
                 break
@@ -73,6 +83,7 @@ def run_pipeline(
         return EXIT_USAGE
     if total == 0 and not failed and fmt != "json":
         out.write("nothing to do: no pending messages\n")
+    err.write(f"trust: {trust.describe()}\n")
     if failed:
         err.write(f"error: {len(failed)} of {len(epics)} epic(s) could not be decided: {', '.join(failed)}\n")
         return EXIT_USAGE
@@ -89,19 +100,22 @@ def _one_pass(
     failed: dict[str, str],
     err: IO[str],
     notes: IO[str] | None,
+    trust: Trust,
 ) -> tuple[int, list[Epic]]:
     """Decide each epic in turn; an epic's fault is recorded and the next epic goes on."""
     decided = 0
     waiting: list[Epic] = []
     for epic in todo:
         try:
-            result = process_epic(epic, on_decision=show)
+            result = process_epic(epic, on_decision=show, trust=trust)
         except Exception as exc:
             failed[epic.epic_id] = _describe(exc)
             err.write(f"error: {epic.epic_id}: {failed[epic.epic_id]}\n")
             if isinstance(exc, OSError) and exc.errno == errno.EIO:
                 raise _DiskFailed from exc
             continue
+        for note in result.notes:
+            err.write(f"warning: {note}\n")
         decided += len(result.decisions)
         if result.closed and notes is not None:  # said once, on the first pass
             notes.write(f"{epic.epic_id} {result.closed}; its messages are left alone\n")

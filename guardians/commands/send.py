@@ -19,13 +19,16 @@ from guardians.store.layout import Epic, check_agent, stamp
 
 if TYPE_CHECKING:
     from guardians.engine.admission import Admission
+    from guardians.trust.anchor import Trust
 
 
-def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str], fmt: str = "text") -> int:
+def send_message(
+    root: Path, epic_id: str, to: str, file: Path, out: IO[str], fmt: str = "text", *, trust_ref: str | None = None
+) -> int:
     if fmt == "json":
-        return _send_json(root, epic_id, to, file, out)
+        return _send_json(root, epic_id, to, file, out, trust_ref)
     try:
-        return _send(root, epic_id, to, file, out)
+        return _send(root, epic_id, to, file, out, trust_ref=trust_ref)
     except InputError as exc:
         out.write(f"error: {exc}\n")
         return EXIT_PROBLEMS
@@ -34,7 +37,7 @@ def send_message(root: Path, epic_id: str, to: str, file: Path, out: IO[str], fm
         return exc.exit_code
 
 
-def _send_json(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> int:
+def _send_json(root: Path, epic_id: str, to: str, file: Path, out: IO[str], trust_ref: str | None) -> int:
     """``--format json``: one object, {"ok", "delivered"} or {"ok", "verdict", "findings"} or {"ok", "error"}."""
     import io
     import json
@@ -43,7 +46,7 @@ def _send_json(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> i
     text = io.StringIO()
     findings: list[Any] = []
     try:
-        code = _send(root, epic_id, to, file, text, findings)
+        code = _send(root, epic_id, to, file, text, findings, trust_ref=trust_ref)
     except GuardianError as exc:
         code = 1 if isinstance(exc, InputError) else exc.exit_code
         result = {"ok": False, "error": str(exc), "findings": []}
@@ -57,8 +60,18 @@ def _send_json(root: Path, epic_id: str, to: str, file: Path, out: IO[str]) -> i
     return code
 
 
-def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str], findings: list[Any] | None = None) -> int:
+def _send(
+    root: Path,
+    epic_id: str,
+    to: str,
+    file: Path,
+    out: IO[str],
+    findings: list[Any] | None = None,
+    *,
+    trust_ref: str | None = None,
+) -> int:
     from guardians.store.loaders import MAX_BYTES, read_bounded
+    from guardians.trust.anchor import load_trust
 
     epic = Epic.at(root, epic_id)
     check_agent(to)
@@ -74,10 +87,26 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str], findings:
     else:
         data = read_bounded(file, display=str(file))
         name = file.name
-    admission = _admission(epic, to, name, data)
+    trust = load_trust(root, trust_ref=trust_ref)
+    return deliver_checked(epic, to, data, name, out, trust=trust, shown=str(file), findings=findings)
+
+
+def deliver_checked(
+    epic: Epic,
+    to: str,
+    data: bytes,
+    name: str,
+    out: IO[str],
+    *,
+    trust: Trust,
+    shown: str | None = None,
+    findings: list[Any] | None = None,
+) -> int:
+    """Deliver ``data`` into ``to``'s inbox if the guardian would accept it; the exit code."""
+    admission = _admission(epic, to, name, data, trust)
     if not admission.accepted:
         verdict = "reject" if admission.verdict == "reject" else "veto"
-        out.write(f"error: {file}: not delivered: the guardians would {verdict} it\n")
+        out.write(f"error: {shown or name}: not delivered: the guardians would {verdict} it\n")
         if findings is not None:
             findings.extend(f.to_dict() for f in admission.findings)
         for f in admission.findings:
@@ -94,14 +123,14 @@ def _send(root: Path, epic_id: str, to: str, file: Path, out: IO[str], findings:
     return 0
 
 
-def _admission(epic: Epic, to: str, name: str, data: bytes) -> Admission:
+def _admission(epic: Epic, to: str, name: str, data: bytes, trust: Trust) -> Admission:
     """The same admission the guardian will run, against the log as it is now."""
     from guardians.engine.admission import admit
     from guardians.store.decision_log import DecisionLog
 
-    log = DecisionLog.open(epic.log_path, epic.epic_id)
+    log = DecisionLog.open(epic.log_path, epic.epic_id, trust)
     rel = f"{epic.rel(epic.inbox(to))}/{name}"
-    return admit(epic, to, rel, data, log)
+    return admit(epic, to, rel, data, log, trust=trust)
 
 
 def _deliver(epic: Epic, to: str, data: bytes, message: dict[str, object], suffix: str) -> Path:

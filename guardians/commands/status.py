@@ -27,4 +27,7 @@ def show_status(root: Path, *, fmt: str = "table", out: IO[str]) -> int:
         out.write(f"no epics under {root}/docs/specs\n")
         return EXIT_OK
     write_table(epics, out)
+    from guardians.trust.anchor import active
+
+    out.write(f"trust: {active().describe()}\n")
     return EXIT_OK

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING
 
 from guardians.errors import UsageError
 from guardians.validate.plan import iter_reports, plan_paths, progress_bar
-from guardians.validate.result import Summary
+from guardians.validate.result import EpicReport, Summary
 
 if TYPE_CHECKING:
     from guardians.validate.triage import Triage
@@ -45,8 +45,13 @@ def validate_command(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     baseline: Path | None = None,
+    since: str | None = None,
 ) -> int:
-    """Run the checks and report; returns the exit code (0 valid, 1 problems, 2 usage)."""
+    """Run the checks and report; returns the exit code (0 valid, 1 problems, 2 usage).
+
+    ``since``: a git ref every epic's log must extend; under a trust anchor,
+    signed outputs are also checked against the log (``guardians.validate.history``).
+    """
     err = err or sys.stderr
     if fmt not in FORMATS:
         err.write(f"Error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}\n")
@@ -70,6 +75,14 @@ def validate_command(
             reporter.epic(report)
             if progress is not None:
                 progress.update(len(report.files))
+        history = _history(plan.epics, since)
+        if history is not None:
+            triage.apply(history)
+            summary.add(history)
+            reporter.epic(history)
+    except UsageError as exc:
+        err.write(f"Error: {exc}\n")
+        return 2
     finally:
         if progress is not None:
             progress.close()
@@ -99,3 +112,18 @@ def _after_baseline(triage: Triage, baseline: Path | None, err: IO[str]) -> None
         err.write(f"wrote {baseline}: {triage.suppressed:,} known problem(s); later runs report only new ones\n")
     elif triage.suppressed:
         err.write(f"{triage.suppressed:,} known problem(s) in {baseline} not shown\n")
+
+
+def _history(epics: list[tuple[Path, str]], since: str | None) -> EpicReport | None:
+    """Append-only against ``since`` and signed outputs against the log; None when neither applies."""
+    from guardians.trust.anchor import active
+
+    anchor = active().anchor
+    if since is None and anchor is None:
+        return None
+    from guardians.validate.history import history_report
+
+    merged = EpicReport("history")
+    for root, epic_id in epics:
+        merged.problems.extend(history_report(root, [epic_id], since, anchor).problems)
+    return merged

@@ -33,8 +33,11 @@ def watch_command(
     rescan: float = 5.0,
     poll: bool = False,
     err: IO[str] | None = None,
+    trust_ref: str | None = None,
+    signing_key: Path | None = None,
 ) -> int:
-    from guardians.errors import UsageError
+    from guardians.errors import GuardianError, UsageError
+    from guardians.trust.anchor import load_trust
     from guardians.watch.events import WatchdogSource
     from guardians.watch.service_log import make_logger
 
@@ -48,7 +51,8 @@ def watch_command(
             from guardians.watch.http import parse_address
 
             address = parse_address(http, allow_remote=http_allow_remote)
-    except (UsageError, ValueError) as exc:
+        trust = load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True)
+    except (UsageError, GuardianError, ValueError) as exc:
         log.error("usage_error", error=str(exc))
         return EXIT_USAGE
     import warnings
@@ -59,7 +63,13 @@ def watch_command(
     stop = threading.Event()
     source = WatchdogSource(root, poll=poll)
     metrics = Metrics()
-    watcher = Watcher(root, source, stop, config=config, logger=log, metrics=metrics)
+    from functools import partial
+
+    from guardians.engine.commit import process_epic
+
+    watcher = Watcher(
+        root, source, stop, config=config, logger=log, metrics=metrics, process=partial(process_epic, trust=trust)
+    )
     _warm_up(log)
     try:
         source.start()

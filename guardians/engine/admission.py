@@ -17,6 +17,13 @@ The verdict says what the pipeline does with a message that fails:
 
 Admission reads the message, the decision log and the artifacts the
 recipient needs. It writes nothing.
+
+Between guardians, admission also enforces what makes the log the proof:
+a handoff is bound to the approve entry whose outputs hold its sha256 and is
+accepted once, from the previous guardian's latest decision in the current
+iteration (GRD003, GRD007); every file an earlier guardian of the iteration
+judged or wrote must still have the bytes it logged (GRD013). Under a trust
+anchor an approval must carry a tech lead's signature (GRD008).
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ from guardians.protocol.order import ACCEPTS, APPROVERS, GUARDIANS, PREVIOUS, RE
 from guardians.rules.base import Finding
 from guardians.store.decision_log import DecisionLog
 from guardians.store.layout import AGENT_RE, Epic
-from guardians.store.loaders import load_document, sha256_bytes
+from guardians.store.loaders import load_document, read_bounded, sha256_bytes
+from guardians.trust.anchor import UNKEYED, Trust
 
 ACCEPT, VETO, REJECT = "accept", "veto", "reject"
 MAX_FINDINGS = 50
@@ -47,6 +55,10 @@ class Admission:
     subject: str = "invalid_message"
     summary: str = ""
     parsed: bool = True
+    # hash of the log entry that emitted the handoff (consumed when decided).
+    bound: str | None = None
+    # who signed an approval, as the trust anchor names them.
+    signed_by: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -73,12 +85,15 @@ def admit(
     data: bytes,
     log: DecisionLog | None,
     reader: ArtifactReader | None = None,
+    trust: Trust | None = None,
 ) -> Admission:
     """Admission of the bytes ``data`` (shown as ``rel``) into ``inbox`` of ``epic``.
 
     ``log`` is the epic's decision log (None when there is none yet).
     ``reader`` is shared with the gate afterwards, so artifacts are read once.
+    ``trust`` defaults to the log's.
     """
+    trust = trust or (log.trust if log is not None else UNKEYED)
     try:
         message = load_document(data, rel)
     except InputError as exc:
@@ -101,7 +116,7 @@ def admit(
         else:
             result.summary = "message rejected as invalid"
         return result
-    return _admit_valid(epic, inbox, rel, message, data, log, reader or ArtifactReader(epic))
+    return _admit_valid(epic, inbox, rel, message, data, log, reader or ArtifactReader(epic), trust)
 
 
 def _admit_valid(
@@ -112,6 +127,7 @@ def _admit_valid(
     data: bytes,
     log: DecisionLog | None,
     reader: ArtifactReader,
+    trust: Trust,
 ) -> Admission:
     if inbox not in GUARDIANS:
         # Messages between upstream agents are their business: envelope and routing only.
@@ -120,18 +136,32 @@ def _admit_valid(
         misrouted = [_at(f, rel) for f in MisroutedMessage.check(message, inbox, epic.epic_id)]
         return Admission(VETO if misrouted else ACCEPT, misrouted, message, summary="message rejected as invalid")
     rejects, vetoes = _routing(epic, inbox, rel, message)
+    bound: dict[str, Any] | None = None
+    signed_by = None
     if not rejects and not vetoes and message["type"] == "handoff":
-        rejects += _order(epic, inbox, rel, message, data, log)
+        found, bound = _order(epic, inbox, rel, message, data, log)
+        rejects += found
+    if not rejects and not vetoes and message["type"] == "approval" and trust.anchor is not None:
+        signed_by, found = _approval_signature(epic, rel, message, trust)
+        rejects += found
     if rejects or vetoes:
         if rejects:
             return Admission(REJECT, rejects + vetoes, message, summary=rejects[0].message)
         return Admission(VETO, vetoes, message, summary="message rejected as invalid")
+    emitted = str(bound["hash"]) if bound else None
+    if bound is not None and log is not None:
+        reader.pins = _pins(log, inbox, int(bound.get("iteration", 0)))
+        changed = _changed_since_judged(epic, reader.pins)
+        if changed:
+            summary = "a file changed after an earlier guardian of this iteration judged it"
+            return Admission(VETO, changed, message, subject="input_changed", summary=summary, bound=emitted)
     if message["type"] == "handoff":
         artifacts = _required_artifacts(inbox, reader)
         if artifacts:
             summary = _ARTIFACT_SUMMARY.get(inbox, "artifacts do not match their schemas")
-            return Admission(VETO, artifacts, message, subject="invalid_artifact", summary=summary)
-    return Admission(ACCEPT, [], message)
+            subject = "input_changed" if any(f.code == "GRD013" for f in artifacts) else "invalid_artifact"
+            return Admission(VETO, artifacts, message, subject=subject, summary=summary, bound=emitted)
+    return Admission(ACCEPT, [], message, bound=emitted, signed_by=signed_by)
 
 
 def _routing(epic: Epic, inbox: str, rel: str, message: dict[str, Any]) -> tuple[list[Finding], list[Finding]]:
@@ -167,17 +197,77 @@ def _routing(epic: Epic, inbox: str, rel: str, message: dict[str, Any]) -> tuple
 
 def _order(
     epic: Epic, inbox: str, rel: str, message: dict[str, Any], data: bytes, log: DecisionLog | None
-) -> list[Finding]:
-    """Provenance and iteration of a handoff: the pipeline's order is enforced, not assumed."""
-    from guardians.rules.common import HandoffProvenance, StaleIteration
+) -> tuple[list[Finding], dict[str, Any] | None]:
+    """Provenance, single use and iteration of a handoff; (findings, the emitting entry).
+
+    The pipeline's order is enforced, not assumed: between guardians the
+    log entry whose outputs hold the handoff's sha256 is the proof, and it
+    counts once.
+    """
+    from guardians.rules.common import HandoffProvenance, HandoffReplayed, StaleIteration
 
     previous = PREVIOUS.get(inbox)
-    produced = log.produced_by(sha256_bytes(data)) if log is not None else None
+    emitter = log.emitter(sha256_bytes(data)) if log is not None and previous is not None else None
+    produced = str(emitter.get("agent")) if emitter else None
     findings = list(HandoffProvenance.check(inbox, previous, produced))
     if previous is None and log is not None:
         last = log.last_entry("migration")
         findings += StaleIteration.check(int(message["iteration"]), int(last["iteration"]) if last else None)
-    return [_at(f, rel) for f in findings]
+    if emitter is not None and previous is not None and not findings and log is not None:
+        latest = log.last_entry(previous)
+        current = log.last_entry(GUARDIANS[0])
+        findings += HandoffReplayed.check(
+            previous,
+            int(emitter.get("iteration", 0)),
+            message.get("iteration"),
+            int(current["iteration"]) if current else None,
+            latest is not None and latest.get("hash") == emitter.get("hash"),
+            log.consumed(str(emitter.get("hash"))),
+        )
+    return [_at(f, rel) for f in findings], (emitter if not findings else None)
+
+
+def _approval_signature(
+    epic: Epic, rel: str, message: dict[str, Any], trust: Trust
+) -> tuple[str | None, list[Finding]]:
+    """(who signed, findings) for an approval under a trust anchor."""
+    from guardians.rules.common import ApprovalNotSigned
+    from guardians.trust.approvals import verify_approval
+
+    assert trust.anchor is not None
+    who, problem = verify_approval(trust.anchor, epic.epic_id, message.get("content"))
+    return who, [_at(f, rel) for f in ApprovalNotSigned.check(problem)]
+
+
+def _pins(log: DecisionLog, inbox: str, iteration: int) -> dict[str, str]:
+    """sha256 by path of every file the guardians before ``inbox`` judged or wrote in this iteration."""
+    pins: dict[str, str] = {}
+    for guardian in GUARDIANS[: GUARDIANS.index(inbox)]:
+        entry = log.last_entry(guardian)
+        if not entry or entry.get("decision") != "approve" or entry.get("iteration") != iteration:
+            continue
+        for key in ("inputs", "outputs"):
+            files = entry.get(key)
+            if isinstance(files, dict):
+                # Messages move on when decided; their hashes bind handoffs, not inputs.
+                pins.update({str(p): str(h) for p, h in files.items() if "/messages/" not in str(p)})
+    return pins
+
+
+def _changed_since_judged(epic: Epic, pins: dict[str, str]) -> list[Finding]:
+    from guardians.errors import InputError
+    from guardians.rules.common import InputChanged
+
+    changes: dict[str, str] = {}
+    for path, digest in pins.items():
+        try:
+            actual = sha256_bytes(read_bounded(epic.root / path, display=path))
+        except InputError:
+            changes[path] = "deleted or made unreadable"
+            continue
+        if actual != digest:
+            changes[path] = "changed"
+    return list(InputChanged.check(changes))
 
 
 def _required_artifacts(inbox: str, reader: ArtifactReader) -> list[Finding]:

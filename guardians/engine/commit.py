@@ -20,13 +20,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guardians.engine.admission import Admission
 from guardians.engine.context import ArtifactReader, Context, input_finding
@@ -37,10 +36,14 @@ from guardians.rules.base import Finding
 from guardians.store.chain import message_key
 from guardians.store.decision_log import DecisionLog
 from guardians.store.inbox import SENT_MODE, SETTLE_INVALID, SETTLE_VALID, Pending, move, pending, unique_target
-from guardians.store.layout import Epic, stamp
+from guardians.store.layout import GUARDIANS, Epic, stamp
 from guardians.store.loaders import read_bounded, read_bounded_id
 
+if TYPE_CHECKING:
+    from guardians.trust.anchor import Trust
+
 LEASE_TIMEOUT = 60.0
+DOWNSTREAM_FIRST = tuple(reversed(GUARDIANS))
 
 Evaluator = Callable[[Context], "Decision | None"]
 
@@ -50,6 +53,8 @@ class EpicResult:
     decisions: list[Decision] = field(default_factory=list)
     deferred: int = 0
     closed: str | None = None  # why the epic is closed (its messages are left alone)
+    # Things the operator must hear about (a quarantined journal).
+    notes: list[str] = field(default_factory=list)
 
 
 def lease(epic: Epic, timeout: float = LEASE_TIMEOUT) -> Any:
@@ -69,8 +74,13 @@ def process_epic(
     now: Callable[[], datetime] | None = None,
     on_decision: Callable[[Decision], None] | None = None,
     lease_timeout: float = LEASE_TIMEOUT,
+    trust: Trust | None = None,
 ) -> EpicResult:
-    """Decide every complete pending message of ``epic`` until none is left."""
+    """Decide every complete pending message of ``epic`` until none is left.
+
+    ``trust``: the anchor every guardian entry must verify against and the
+    key this process signs with (None: unsigned, as before).
+    """
     from guardians.store.filesystems import check_local
     from guardians.store.safepaths import check_epic
 
@@ -83,9 +93,12 @@ def process_epic(
 
         # Before any repair: a log someone else started is never cut, quarantined or appended to.
         check_origin(epic.log_path, epic.epic_id, epic.rel(epic.log_path))
-        log = DecisionLog.open(epic.log_path, epic.epic_id)
+        log = DecisionLog.open(epic.log_path, epic.epic_id, trust)
         log.startup_repair()
-        recover(epic, log)
+        log.head()  # verify the whole log before trusting anything in it (raises LogCorruptError)
+        note = recover(epic, log)
+        if isinstance(note, str):
+            result.notes.append(note)
         closing = log.closed()
         if closing is not None:
             details = closing.get("details")
@@ -119,7 +132,9 @@ def _decide_pass(
     (our own handoffs included) are found by the next pass.
     """
     count = 0
-    for item in pending(epic):
+    # Downstream first: a handoff is decided before the guardian that wrote it
+    # decides a newer round, which would make it stale (handoffs are single-use).
+    for item in pending(epic, DOWNSTREAM_FIRST):
         if item.path in skipped or not os.path.lexists(item.path):
             continue  # deferred in this pass, or moved by an earlier decision
         decision = decide(epic, item, log, clock())
@@ -131,6 +146,8 @@ def _decide_pass(
             # would grow memory with the backlog (about 7 KiB per message).
             decision.files = [OutFile(f.path, b"") for f in decision.files]
             result.decisions.append(decision)
+            if decision.details.get("handed_to"):
+                break  # list again, downstream first: the new handoff goes before the next round
         elif os.path.lexists(item.path):
             skipped.add(item.path)
     return count
@@ -171,9 +188,9 @@ def _decide_admitted(
     if admission.verdict == "reject":
         return _reject(epic, item.agent, admission.iteration, admission.summary, admission.findings)
     assert admission.message is not None  # parsed, or it would be a reject
-    ctx = Context(epic, item.agent, admission.message, item.path, key, now, log, reader)
-    if admission.verdict == "veto" and admission.subject == "invalid_artifact":
-        decision: Decision | None = veto(ctx, "invalid_artifact", admission.findings, admission.summary)
+    ctx = Context(epic, item.agent, admission.message, item.path, key, now, log, reader, admission.signed_by)
+    if admission.verdict == "veto" and admission.subject in ("invalid_artifact", "input_changed"):
+        decision: Decision | None = veto(ctx, admission.subject, admission.findings, admission.summary)
     elif admission.verdict == "veto":
         return invalid_veto(epic, item, key, now, str(admission.sender), admission.findings, admission.iteration)
     else:
@@ -182,6 +199,7 @@ def _decide_admitted(
         decision = EVALUATORS[item.agent](ctx)
     if decision is not None:
         decision.inputs.update(reader.inputs)
+        decision.consumes = admission.bound
     return decision
 
 
@@ -282,8 +300,17 @@ def _commit(
         "details": _details(decision),
         "outputs": outputs,
     }
+    if decision.consumes:
+        entry["consumes"] = decision.consumes  # the handoff's emitting entry: used up now
     entries = _fit_entries([entry] + [{**base, "outputs": {}, **extra} for extra in decision.followups])
-    journal = {
+    signer = log.trust.signer
+    if signer is not None:
+        from guardians.trust.sshsig import NS_DECISION
+
+        # Detached signatures next to every output, verifiable with `ssh-keygen -Y verify`.
+        # Each .sig goes just before its file: that file's durable write syncs the folder for both.
+        files = [x for f in files for x in (OutFile(f.path + ".sig", signer.sign(f.data, NS_DECISION).encode()), f)]
+    journal: dict[str, Any] = {
         "message": rel_msg,
         "dest": epic.rel(dest),
         "key": key,
@@ -295,9 +322,10 @@ def _commit(
         # (device, inode) of the bytes decided: only that file is moved.
         "ident": list(ident) if ident else None,
     }
+    from guardians.engine.journal import seal
     from guardians.store.atomic import atomic_write_bytes
 
-    atomic_write_bytes(epic.journal_path, json.dumps(journal).encode())
+    atomic_write_bytes(epic.journal_path, seal(journal, signer))
     _apply(epic, log, journal)
     return decision
 
@@ -397,22 +425,33 @@ def _keep(src: Path, dst: Path) -> None:
 
 def _apply(epic: Epic, log: DecisionLog, journal: dict[str, Any]) -> None:
     """Redo-able: every step is idempotent."""
-    from guardians.store.atomic import atomic_write_bytes
+    from guardians.store.atomic import atomic_write_bytes, fsync_dir
 
     for src, dst in journal.get("keep", []):
         _keep(_inside(epic, src), _inside(epic, dst))
+    unsynced: set[Path] = set()
     for f in journal["files"]:
         target = _inside(epic, f["path"])
         # Messages we deliver are complete: mark them read-only like `guardians send`.
         mode = SENT_MODE if "/messages/inbox/" in f["path"] else 0o644
-        atomic_write_bytes(target, base64.b64decode(f["data"]), mode=mode)
+        # A detached .sig is a convenience for outside verifiers; the signed log
+        # entry (which holds every output's sha256) is the durable proof. So a
+        # .sig skips its own fsyncs; the durable write of its file, right after
+        # it in the same folder, syncs the folder for both.
+        detached = f["path"].endswith(".sig")
+        atomic_write_bytes(target, base64.b64decode(f["data"]), mode=mode, durable=not detached)
+        (unsynced.add if detached else unsynced.discard)(target.parent)
+    for folder in unsynced:
+        fsync_dir(folder)
     for src, dst in journal["moves"]:
+        _move_signature(_inside(epic, src), _inside(epic, dst))
         move(_inside(epic, src), _inside(epic, dst))
     done = sum(1 for e in log.entries() if e.get("message_key") == journal["key"]) if log.has_key(journal["key"]) else 0
     for entry in journal["entries"][done:]:
         log.append(entry)
     message = _inside(epic, journal["message"])
     dest = _inside(epic, journal["dest"])
+    _move_signature(message, dest)
     _move_decided(message, dest, journal.get("ident"))
     if journal.get("reason"):
         atomic_write_bytes(dest.with_name(dest.name + ".reason"), (str(journal["reason"]) + "\n").encode())
@@ -458,6 +497,19 @@ def _requeue(path: Path, pending_name: Path) -> None:
     from guardians.store.atomic import fsync_dir
 
     fsync_dir(pending_name.parent)
+
+
+def _move_signature(src: Path, dst: Path) -> None:
+    """A guardian's message keeps its detached signature next to it when it moves.
+
+    Called just before the message itself is moved, whose folder fsyncs
+    make this rename durable too.
+    """
+    sig = src.with_name(src.name + ".sig")
+    if sig.is_file() and not sig.is_symlink():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(sig, dst.with_name(dst.name + ".sig"))
 
 
 def _inside(epic: Epic, rel: str) -> Path:
@@ -515,8 +567,14 @@ def _sweep(folder: Path, stale: Callable[[str, float], bool], clock: float) -> i
 _SWEPT: set[Path] = set()
 
 
-def recover(epic: Epic, log: DecisionLog) -> bool:
-    """Finish a commit that a crash interrupted. Caller holds the lease."""
+def recover(epic: Epic, log: DecisionLog) -> bool | str:
+    """Finish a commit that a crash interrupted. Caller holds the lease.
+
+    True when a journal was replayed; a note (str) when one was quarantined
+    instead because it is malformed or, under a trust anchor, not signed by a
+    guardian key: a journal is replayed with the guardians' authority (its
+    entries are chained and signed by us), so we replay only our own.
+    """
     # Orphans come only from a process that died mid-write, so one sweep per
     # epic per process is enough (our own failed writes clean up after themselves).
     if epic.consensus not in _SWEPT:
@@ -524,16 +582,16 @@ def recover(epic: Epic, log: DecisionLog) -> bool:
         _SWEPT.add(epic.consensus)
     if not epic.journal_path.exists():
         return False
+    from guardians.engine.journal import JournalRefused, open_journal, quarantine
     from guardians.store.safepaths import open_regular
 
-    with os.fdopen(open_regular(epic.journal_path, os.O_RDONLY), "rb") as fh:
-        raw = fh.read()
     try:
-        journal = json.loads(raw)
-    except ValueError:
-        # Torn journal: the commit never started applying (the journal is
-        # written atomically), so discard it; the message is still pending.
-        os.unlink(epic.journal_path)
-        return False
+        with os.fdopen(open_regular(epic.journal_path, os.O_RDONLY), "rb") as fh:
+            raw = fh.read()
+        journal = open_journal(raw, log.trust.anchor)
+    except (OSError, JournalRefused) as exc:
+        # Ours are written atomically, so one that does not open is not ours:
+        # keep it for inspection and carry on; its message is still pending.
+        return quarantine(epic, str(exc))
     _apply(epic, log, journal)
     return True

@@ -19,6 +19,7 @@ from guardians.store.loaders import load_document, read_bounded, sha256_bytes
 
 GRD_INVALID_ARTIFACT = "GRD010"
 GRD_MISSING_ARTIFACT = "GRD011"
+GRD_INPUT_CHANGED = "GRD013"
 
 
 @dataclass
@@ -34,6 +35,9 @@ class ArtifactReader:
     inputs: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
     _checked: dict[str, tuple[Any, list[Finding]]] = field(default_factory=dict)
+    # sha256 by path of what the earlier guardians of this iteration judged or
+    # wrote: a file read now must still have those bytes.
+    pins: dict[str, str] = field(default_factory=dict)
 
     def check(self, filename: str, schema_name: str, *, required: bool = True) -> list[Finding]:
         """Findings of ``artifacts/<filename>`` against its schema and epic, without building a model."""
@@ -79,6 +83,11 @@ class ArtifactReader:
             doc = load_document(data, rel)
         except InputError as exc:
             return None, [input_finding(exc)]
+        pinned = self.pins.get(rel)
+        if pinned is not None and pinned != self.inputs[rel]:
+            from guardians.rules.common import InputChanged
+
+            return None, list(InputChanged.check({rel: "changed"}))
         return doc, self._validate(doc, rel, schema_name)
 
     def _validate(self, doc: Any, rel: str, schema_name: str) -> list[Finding]:
@@ -177,6 +186,8 @@ class Context:
     now: datetime
     log: DecisionLog
     reader: ArtifactReader
+    # Who signed the message, as the trust anchor names them (signed approvals).
+    signed_by: str | None = None
 
     @property
     def message_rel(self) -> str:

@@ -38,6 +38,8 @@ class Decision:
     moves: list[tuple[str, str]] = field(default_factory=list)
     # Park the message in waiting/ instead of processed/ (awaiting a human).
     park: bool = False
+    # hash of the log entry whose handoff this decision uses up (single use).
+    consumes: str | None = None
 
     @property
     def blocking(self) -> list[Finding]:

@@ -57,6 +57,7 @@ def _judge(ctx: Context, paths: list[Path], approval: dict[str, Any] | None) -> 
     from guardians.migrations.analyze import analyze_paths
 
     base = analyze_paths(paths, display_root=ctx.epic.root)
+    _pin_migrations(ctx, paths)
     digest = _digest(base.to_dict())
     matching = approval if approval and approval.get("review_digest") == digest else None
     report = base
@@ -107,6 +108,19 @@ def _judge(ctx: Context, paths: list[Path], approval: dict[str, Any] | None) -> 
     decision = handoff(ctx, summary, [review_file], {"artifacts": [review_file.path]}, **details)
     decision.findings = findings
     return decision
+
+
+def _pin_migrations(ctx: Context, paths: list[Path]) -> None:
+    """Record the sha256 of every migration judged: later guardians re-check them (GRD013)."""
+    from guardians.errors import InputError
+    from guardians.store.loaders import read_bounded, sha256_bytes
+
+    for path in paths:
+        rel = ctx.epic.rel(path)
+        try:
+            ctx.reader.inputs[rel] = sha256_bytes(read_bounded(path, display=rel))
+        except InputError:
+            continue  # the analysis reported it; a file we cannot read pins nothing
 
 
 def _destructive(finding: Finding) -> bool:
@@ -201,6 +215,8 @@ def _on_approval(ctx: Context) -> Decision | None:
         "suppress": content.get("suppress", {}),
         "message": ctx.message_rel,
     }
+    if ctx.signed_by:
+        approval["signed_by"] = ctx.signed_by  # the person, as the trust anchor names their key
     parked = _parked(ctx) or _vetoed_handoff(ctx, approval["review_digest"])
     if parked is None:
         if _pending_handoffs(ctx):
@@ -255,7 +271,7 @@ def _resume(ctx: Context, parked: Path, approval: dict[str, Any]) -> Decision:
             f"parked handoff unreadable: {exc.message}",
             details={"reason": exc.message, "approval": approval},
         )
-    resumed = Context(ctx.epic, ctx.agent, handoff_msg, parked, ctx.key, ctx.now, ctx.log, ctx.reader)
+    resumed = Context(ctx.epic, ctx.agent, handoff_msg, parked, ctx.key, ctx.now, ctx.log, ctx.reader, ctx.signed_by)
     decision = _on_handoff(resumed, approval)
     decision.details["approval"] = approval
     decision.details["resumed"] = ctx.epic.rel(parked)

@@ -213,6 +213,118 @@ class StaleIteration(RuleUnit):
             )
 
 
+class HandoffReplayed(RuleUnit):
+    """What: a handoff between guardians that is not the live one: it was emitted by a decision
+    that is no longer the latest of the guardian before this one, in another iteration than
+    the current one, or a later decision already used it.
+
+    Why: a handoff is single-use and bound to the decision that emitted it (epic, iteration,
+    the signed log entry whose outputs hold its sha256). Copying an old handoff from
+    `processed/` back into an inbox would otherwise run the later gates over artifacts they
+    never approved (iteration 1's approval carrying iteration 2's destructive migration).
+
+    Fix: nothing to fix by hand: start a new round with a handoff to `inbox/migration/` and let
+    the guardians hand off to each other.
+    """
+
+    code: ClassVar[str] = "GRD007"
+    name: ClassVar[str] = "message.handoff-replayed"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "never copy or resend a guardian's handoff"
+
+    @classmethod
+    def check(
+        cls,
+        previous: str,
+        emitted_iteration: int,
+        message_iteration: Any,
+        current_iteration: int | None,
+        latest: bool,
+        consumed: bool,
+    ) -> Iterator[Finding]:
+        """``latest``: the emitting entry is the previous guardian's latest decision."""
+        why = None
+        if consumed:
+            why = "a later decision already used it"
+        elif message_iteration != emitted_iteration:
+            why = f"it claims iteration {message_iteration!r} but was emitted in iteration {emitted_iteration}"
+        elif current_iteration is not None and emitted_iteration != current_iteration:
+            why = f"it was emitted in iteration {emitted_iteration}; the current iteration is {current_iteration}"
+        elif not latest:
+            why = f"the {previous} guardian has decided again since it was emitted"
+        if why:
+            yield cls.finding(
+                f"replayed handoff: {why}; a handoff is accepted once, from the {previous} guardian's latest "
+                "decision in the current iteration",
+                json_path="$",
+                subject="replayed_handoff",
+                suggestion="start a new round with a handoff to inbox/migration/",
+            )
+
+
+class ApprovalNotSigned(RuleUnit):
+    """What: under a trust anchor, a tech-lead approval without a valid `content.signature`: unsigned,
+    signed by a key the anchor does not allow for `guardians-approval`, or signed over other
+    content (another review digest, reason or suppressions).
+
+    Why: `from: tech-lead` is self-declared and `review_digest` is readable by anyone, so an
+    agent could otherwise approve its own destructive migration and suppress the findings that
+    block it. Only a person holding an allowed key can accept that risk.
+
+    Fix: approve with `guardians approve EPIC --key ~/.ssh/id_ed25519 --reason TEXT`, with a key
+    listed for `guardians-approval` in the trust anchor's allowed_signers.
+    """
+
+    code: ClassVar[str] = "GRD008"
+    name: ClassVar[str] = "message.approval-not-signed"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "approve with `guardians approve`, which signs"
+
+    @classmethod
+    def check(cls, problem: str | None) -> Iterator[Finding]:
+        """``problem``: why the signature does not verify (None: it does)."""
+        if problem:
+            yield cls.finding(
+                f"approval rejected: {problem}",
+                json_path="$.content.signature",
+                subject="unsigned_approval",
+                suggestion="approve with `guardians approve EPIC --key KEY --reason TEXT`",
+            )
+
+
+class InputChanged(RuleUnit):
+    """What: a file that an earlier guardian of this iteration judged or wrote has changed since
+    (or was deleted): an artifact, a migration file, or an earlier guardian's output such as
+    migration_review.json.
+
+    Why: the decision that starts an iteration records the sha256 of every artifact and
+    migration it judged, and every guardian records what it wrote. Backup judging a
+    migration_review.json rewritten to `risk: low` after migration approved would approve a
+    destructive migration without a checkpoint; restoring the file afterwards would leave no
+    trace.
+
+    Fix: do not edit artifacts while the guardians run. Change them, then start a new round
+    with a handoff to `inbox/migration/` with the next iteration.
+    """
+
+    code: ClassVar[str] = "GRD013"
+    name: ClassVar[str] = "artifact.changed-since-judged"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "change artifacts only between rounds, never during one"
+
+    @classmethod
+    def check(cls, changes: dict[str, str]) -> Iterator[Finding]:
+        """``changes``: path -> "changed" | "deleted" since an earlier guardian of this iteration read it."""
+        for path, what in sorted(changes.items()):
+            yield cls.finding(
+                f"{path} was {what} after an earlier guardian of this iteration judged it",
+                file=path,
+                json_path="$",
+                subject="input_changed",
+                suggestion="resend the handoff to inbox/migration/ with the next iteration after changing files",
+            )
+
+
 class InvalidArtifact(RuleUnit):
     """What: an artifact (plan.json, implementation.json, review.json, health_report.json,
     a checkpoint record) cannot be read or does not match its schema.
@@ -314,6 +426,9 @@ RULES: tuple[type[Any], ...] = (
     MisroutedMessage,
     HandoffProvenance,
     StaleIteration,
+    HandoffReplayed,
+    ApprovalNotSigned,
+    InputChanged,
     TypeNotAccepted,
     SenderNotAllowed,
     InvalidArtifact,

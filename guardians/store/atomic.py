@@ -19,7 +19,7 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(directory: Path, name: str, data: bytes, mode: int) -> str:
+def _write_temp(directory: Path, name: str, data: bytes, mode: int, *, sync: bool = True) -> str:
     """Durably write ``data`` to a new temp file in ``directory``; return its path.
 
     On any failure the descriptor is closed and the temp file removed.
@@ -32,7 +32,8 @@ def _write_temp(directory: Path, name: str, data: bytes, mode: int) -> str:
                 written = os.write(fd, view)
                 view = view[written:]
             os.fchmod(fd, mode)
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
     except BaseException:
@@ -42,18 +43,23 @@ def _write_temp(directory: Path, name: str, data: bytes, mode: int) -> str:
     return tmp
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` atomically and durably."""
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically and (unless ``durable`` is False) durably.
+
+    ``durable=False`` skips both fsyncs: for derived files whose loss in a
+    power cut is harmless and whose folder the caller fsyncs once afterwards.
+    """
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp(directory, path.name, data, mode)
+    tmp = _write_temp(directory, path.name, data, mode, sync=durable)
     try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    fsync_dir(directory)
+    if durable:
+        fsync_dir(directory)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -10,6 +10,17 @@ checked in one pass and constant memory. ``guardians log verify`` stops at the
 first break; ``guardians validate`` keeps going (re-synchronising on each
 entry's own ``seq`` and ``hash``) so one removed line is one problem, not one
 per following line. Both read the same verdicts from here.
+
+The log is shared. Agents append their own protocol lines (timestamp, agent,
+decision, epic_id, ...) between guardian entries; such an *agent line* has no
+``seq``, ``prev_hash``, ``hash`` or ``sig`` and carries no authority. It is
+folded into the chain head as ``sha256("agent-line\0" + head + bytes)``, so
+the next guardian entry's ``prev_hash`` commits to every byte before it. A
+*guardian entry* is any line with one of those keys; ``seq`` numbers guardian
+entries only. Under a trust anchor every guardian entry must carry ``sig``,
+an SSHSIG (namespace ``guardians-decision``) over the ASCII bytes of its
+``hash``, by a key the anchor allows. A line that names a guardian as its
+``agent`` but is not a guardian entry is a forgery and breaks the chain.
 """
 
 from __future__ import annotations
@@ -17,7 +28,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from guardians.trust.allowed_signers import AllowedSigners
 
 GENESIS_PREFIX = "guardians-decision-log/v1:"
 
@@ -31,7 +45,21 @@ def genesis_hash(epic_id: str) -> str:
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k not in ("hash", "sig")})).hexdigest()
+
+
+CHAIN_KEYS = ("seq", "prev_hash", "hash", "sig")
+AGENT_LINE_PREFIX = b"agent-line\0"
+
+
+def is_guardian_entry(entry: dict[str, Any]) -> bool:
+    """A line the guardians wrote (or claim to have written): it has chain keys."""
+    return any(k in entry for k in CHAIN_KEYS)
+
+
+def fold_agent_line(head: str, raw: bytes) -> str:
+    """The chain head after an agent line: commits to the line's exact bytes."""
+    return hashlib.sha256(AGENT_LINE_PREFIX + head.encode() + b"\0" + raw).hexdigest()
 
 
 def message_key(agent: str, name: str, data: bytes) -> str:
@@ -49,6 +77,8 @@ NOT_JSON = "not valid JSON"
 NOT_OBJECT = "not a JSON object"
 EDITED = "hash does not match the entry's content (entry edited)"
 RELINKED = "prev_hash does not match the previous entry's hash (line removed, reordered or edited)"
+UNSIGNED = "guardian entry has no signature, but a trust anchor is configured (forged or re-chained)"
+FORGED_AGENT = "line names a guardian as its agent but is not a signed, chained guardian entry (forged)"
 
 
 @dataclass(frozen=True)
@@ -88,11 +118,14 @@ class ChainVerifier:
     name as its ``prev_hash``.
     """
 
-    def __init__(self, epic_id: str) -> None:
+    def __init__(self, epic_id: str, anchor: AllowedSigners | None = None) -> None:
         self.head = genesis_hash(epic_id)
-        self.seq = 0  # the seq the last line claimed (or should have)
+        self.anchor = anchor
+        self.seq = 0  # the seq the last guardian entry claimed (or should have)
         self.lines = 0
-        self.entries = 0  # lines that continued the chain before the first break
+        self.entries = 0  # guardian entries that continued the chain before the first break
+        self.agent_lines = 0
+        self.signed = 0  # guardian entries whose signature verified
         self.first: ChainBreak | None = None
 
     @property
@@ -107,7 +140,7 @@ class ChainVerifier:
         entry = parse_entry(raw)
         if isinstance(entry, str):
             return None, [self.skip(entry)]
-        return entry, self.check(entry)
+        return entry, self.check(entry, raw)
 
     def skip(self, reason: str) -> ChainBreak:
         """A line that is not an entry: it breaks the chain and takes a seq."""
@@ -115,8 +148,15 @@ class ChainVerifier:
         self.seq += 1
         return self._note([ChainBreak(self.lines, reason)])[0]
 
-    def check(self, entry: dict[str, Any]) -> list[ChainBreak]:
-        """Check one parsed entry against the chain so far, then move past it."""
+    def check(self, entry: dict[str, Any], raw: bytes | None = None, *, ours: bool = False) -> list[ChainBreak]:
+        """Check one parsed line against the chain so far, then move past it.
+
+        ``raw`` (the line's bytes) is needed to fold an agent line into the head.
+        ``ours``: the entry was just signed by this process, so its signature
+        is not checked again (the expensive part, and it cannot be wrong).
+        """
+        if not is_guardian_entry(entry):
+            return self._agent_line(entry, raw)
         self.lines += 1
         line = self.lines
         breaks = []
@@ -134,11 +174,39 @@ class ChainVerifier:
             actual = ""
         if entry.get("hash") != actual:
             breaks.append(ChainBreak(line, EDITED, "hash"))
+        elif self.anchor is not None and not ours:
+            breaks += self._signature(line, entry)
         claimed = entry.get("hash")
         self.head = claimed if isinstance(claimed, str) else actual
         if not breaks and self.first is None:
             self.entries += 1
         return self._note(breaks)
+
+    def _signature(self, line: int, entry: dict[str, Any]) -> list[ChainBreak]:
+        from guardians.trust.sshsig import NS_DECISION, SignatureError
+
+        assert self.anchor is not None
+        sig = entry.get("sig")
+        if sig is None:
+            return [ChainBreak(line, UNSIGNED, "sig")]
+        try:
+            self.anchor.verify(sig, str(entry["hash"]).encode(), NS_DECISION)
+        except SignatureError as exc:
+            return [ChainBreak(line, f"guardian entry signature is not valid: {exc}", "sig")]
+        self.signed += 1
+        return []
+
+    def _agent_line(self, entry: dict[str, Any], raw: bytes | None) -> list[ChainBreak]:
+        from guardians.protocol.order import GUARDIANS
+
+        self.lines += 1
+        if raw is None:
+            raw = canonical(entry) + b"\n"
+        self.head = fold_agent_line(self.head, raw)
+        if entry.get("agent") in GUARDIANS:
+            return self._note([ChainBreak(self.lines, FORGED_AGENT, "agent")])
+        self.agent_lines += 1
+        return []
 
     def _note(self, breaks: list[ChainBreak]) -> list[ChainBreak]:
         if breaks and self.first is None:

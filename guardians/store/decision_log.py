@@ -7,6 +7,12 @@ Appends are serialised with a FileLock, written with one os.write on an
 O_APPEND descriptor and fsynced; the entry is committed when fsync returns.
 A torn tail (crash mid-write, NUL padding) is moved to quarantine/ and cut
 off on the next append; a bad line before the tail fails closed.
+
+Every line is checked by the one chain verifier as it is read (incrementally:
+only lines appended since the last read), before anything in it is used; a
+line that does not verify stops the guardians with the line's number. Agent
+lines (see :mod:`guardians.store.chain`) are verified as part of the chain but
+never indexed: they carry no authority.
 """
 
 from __future__ import annotations
@@ -18,13 +24,25 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from guardians.errors import LogCorruptError
 from guardians.protocol.order import GUARDIANS
+from guardians.store.chain import (
+    FORGED_AGENT,
+    ChainVerifier,
+    canonical,
+    entry_hash,
+    genesis_hash,
+    is_guardian_entry,
+    parse_entry,
+)
 from guardians.store.chain import GENESIS_PREFIX as GENESIS_PREFIX
-from guardians.store.chain import ChainVerifier, canonical, entry_hash, genesis_hash, parse_entry
 from guardians.store.chain import message_key as message_key
+
+if TYPE_CHECKING:
+    from guardians.trust.allowed_signers import AllowedSigners
+    from guardians.trust.anchor import Trust
 
 MAX_LINE = 1 << 20
 LOCK_TIMEOUT = 30.0
@@ -34,6 +52,8 @@ LOCK_TIMEOUT = 30.0
 class _Index:
     """What we know of the file up to ``offset``; refreshed incrementally."""
 
+    chain: ChainVerifier
+    inode: int = -1  # of the file read so far: a replaced log is read again from the start
     offset: int = 0
     seq: int = 0
     head: str = ""
@@ -44,10 +64,12 @@ class _Index:
     last: dict[str, dict[str, Any]] = field(default_factory=dict)
     approval: dict[str, Any] | None = None
     closed: dict[str, Any] | None = None  # the `guardians close` entry, once there is one
-    # sha256 of every file an approve entry wrote -> the agent that wrote it.
-    produced: dict[str, str] = field(default_factory=dict)
+    # sha256 of every file an approve entry wrote -> that entry.
+    produced: dict[str, dict[str, Any]] = field(default_factory=dict)
     # path -> sha256 of the last bytes a guardian entry says it wrote there.
     written: dict[str, str] = field(default_factory=dict)
+    # hashes of the entries whose handoff a later decision consumed.
+    consumed: set[str] = field(default_factory=set)
 
     def add(self, entry: dict[str, Any]) -> None:
         key = entry.get("message_key")
@@ -67,7 +89,9 @@ class _Index:
             for path, digest in outputs.items():
                 self.written[str(path)] = str(digest)
                 if decision == "approve":
-                    self.produced[str(digest)] = str(agent)
+                    self.produced[str(digest)] = entry
+        if isinstance(entry.get("consumes"), str):
+            self.consumed.add(entry["consumes"])
         if decision == "reject":
             return
         self.last[str(agent)] = entry
@@ -89,15 +113,32 @@ class VerifyResult:
     head: str
     line: int | None = None
     problem: str | None = None
+    agent_lines: int = 0
+    signed: int = 0
+    seq: int = 0  # of the last guardian entry
 
 
 class DecisionLog:
-    """One epic's decision log. Safe to use from several processes."""
+    """One epic's decision log. Safe to use from several processes.
 
-    def __init__(self, path: Path, epic_id: str) -> None:
+    ``trust`` says which keys the log's guardian entries must be signed by
+    (its anchor) and which key this process signs its own entries with.
+    """
+
+    def __init__(self, path: Path, epic_id: str, trust: Trust | None = None) -> None:
+        from guardians.trust.anchor import UNKEYED
+
         self.path = path
         self.epic_id = epic_id
-        self._index = _Index(head=genesis_hash(epic_id))
+        self.trust = trust or UNKEYED
+        self._index = self._fresh()
+
+    def _fresh(self) -> _Index:
+        return _Index(ChainVerifier(self.epic_id, self.trust.anchor), head=genesis_hash(self.epic_id))
+
+    @property
+    def anchor(self) -> AllowedSigners | None:
+        return self.trust.anchor
 
     def _lock(self) -> Any:
         from filelock import FileLock
@@ -109,33 +150,56 @@ class DecisionLog:
     def _refresh(self) -> None:
         """Read lines appended since the last refresh (by us or others)."""
         if not _log_exists(self.path):
-            self._index = _Index(head=genesis_hash(self.epic_id))
+            self._index = self._fresh()
             return
         with _open_log(self.path) as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size < self._index.offset:  # file was repaired/truncated: start over
-                self._index = _Index(head=genesis_hash(self.epic_id))
+            info = os.fstat(fh.fileno())
+            size = info.st_size
+            if size < self._index.offset or info.st_ino != self._index.inode:
+                self._index = self._fresh()  # repaired, truncated or replaced (adopted): start over
+                self._index.inode = info.st_ino
             if size == self._index.offset:
                 return
-            fh.seek(self._index.offset)
-            lineno = self._index.seq
+            index = self._index
+            fh.seek(index.offset)
             for raw in fh:
                 if not raw.endswith(b"\n"):
                     break  # torn tail; repair() deals with it under the lock
-                lineno += 1
-                entry = _parse_line(raw, lineno, self.path)
-                self._index.offset += len(raw)
-                self._index.seq = int(entry.get("seq", lineno))
-                self._index.head = str(entry.get("hash", ""))
-                self._index.add(entry)
+                lineno = index.chain.lines + 1
+                try:
+                    entry = _parse_line(raw, lineno, self.path)
+                except LogCorruptError:
+                    self._index = self._fresh()  # never resume from a half-read state
+                    raise
+                breaks = index.chain.check(entry, raw)
+                if breaks:
+                    started = index.seq > 0  # a guardian entry verified before the break
+                    self._index = self._fresh()  # re-read from the start once repaired
+                    fix = (
+                        "restore the log from version control"
+                        if started
+                        else f"no guardian entry precedes it, so the guardians did not start this log: run "
+                        f"`guardians adopt {self.epic_id}` to keep it under consensus/legacy/ and start a new one"
+                    )
+                    raise LogCorruptError(
+                        f"{self.path}:{lineno}: {breaks[0].reason}; the guardians refuse to act on a decision log "
+                        f"that does not verify (`guardians log verify` names the first bad line); {fix}"
+                    )
+                index.offset += len(raw)
+                index.head = index.chain.head
+                if is_guardian_entry(entry):
+                    index.seq = index.chain.seq
+                    index.add(entry)
 
     @classmethod
-    def open(cls, path: Path, epic_id: str) -> DecisionLog:
+    def open(cls, path: Path, epic_id: str, trust: Trust | None = None) -> DecisionLog:
         """A per-process shared instance, so its index is read incrementally."""
+        from guardians.trust.anchor import UNKEYED
+
         key = str(path)
         log = _OPEN.get(key)
-        if log is None or log.epic_id != epic_id:
-            log = _OPEN[key] = cls(path, epic_id)
+        if log is None or log.epic_id != epic_id or log.trust != (trust or UNKEYED):
+            log = _OPEN[key] = cls(path, epic_id, trust)
             while len(_OPEN) > _OPEN_MAX:
                 _OPEN.popitem(last=False)
         _OPEN.move_to_end(key)
@@ -152,6 +216,11 @@ class DecisionLog:
 
     def produced_by(self, sha256: str) -> str | None:
         """The agent whose approve entry recorded writing a file with this digest."""
+        entry = self.emitter(sha256)
+        return str(entry.get("agent")) if entry else None
+
+    def emitter(self, sha256: str) -> dict[str, Any] | None:
+        """The approve entry that recorded writing a file with this digest."""
         self._refresh()
         return self._index.produced.get(sha256)
 
@@ -165,6 +234,16 @@ class DecisionLog:
         self._refresh()
         return self._index.closed
 
+    def consumed(self, entry_hash_: str) -> bool:
+        """True when a later decision consumed the handoff this entry emitted."""
+        self._refresh()
+        return entry_hash_ in self._index.consumed
+
+    def head(self) -> tuple[int, str]:
+        """(seq of the last guardian entry, chain head) after every complete line."""
+        self._refresh()
+        return self._index.seq, self._index.head
+
     def latest_approval(self) -> dict[str, Any] | None:
         self._refresh()
         return self._index.approval
@@ -174,15 +253,17 @@ class DecisionLog:
         self._refresh()
         return key in self._index.keys
 
-    def entries(self) -> Iterator[dict[str, Any]]:
-        """Stream complete entries; a torn final line is skipped."""
+    def entries(self, *, agent_lines: bool = False) -> Iterator[dict[str, Any]]:
+        """Stream complete guardian entries (and agent lines if asked); a torn final line is skipped."""
         if not _log_exists(self.path):
             return
         with _open_log(self.path) as fh:
             for lineno, raw in enumerate(fh, 1):
                 if not raw.endswith(b"\n"):
                     return
-                yield _parse_line(raw, lineno, self.path)
+                entry = _parse_line(raw, lineno, self.path)
+                if agent_lines or is_guardian_entry(entry):
+                    yield entry
 
     # -- writing -----------------------------------------------------------------
 
@@ -195,16 +276,40 @@ class DecisionLog:
             entry["seq"] = self._index.seq + 1
             entry["prev_hash"] = self._index.head
             entry.pop("hash", None)
+            entry.pop("sig", None)
             entry["hash"] = entry_hash(entry)
+            if self.trust.signer is not None:
+                from guardians.trust.sshsig import NS_DECISION
+
+                entry["sig"] = self.trust.signer.sign(entry["hash"].encode(), NS_DECISION)
             line = canonical(entry) + b"\n"
             if len(line) > MAX_LINE:
                 raise ValueError(f"decision log entry is {len(line)} bytes; the limit is {MAX_LINE}")
             self._write_line(line)
+            self._index.chain.check(entry, line, ours=True)
             self._index.offset += len(line)
             self._index.seq = entry["seq"]
             self._index.head = entry["hash"]
             self._index.add(entry)
             return entry
+
+    def append_agent_line(self, fields: dict[str, Any]) -> bytes:
+        """Append one agent line (no chain keys) under the lock, in one write.
+
+        The log is verified up to its end first, so an agent line is never
+        added after a break (which would make the break harder to find).
+        """
+        line = canonical({k: v for k, v in fields.items() if k not in ("seq", "prev_hash", "hash", "sig")}) + b"\n"
+        if len(line) > MAX_LINE:
+            raise ValueError(f"agent line is {len(line)} bytes; the limit is {MAX_LINE}")
+        with self._lock():
+            self.repair()
+            self._refresh()
+            self._write_line(line)
+            self._index.chain.check(json.loads(line), line)
+            self._index.offset += len(line)
+            self._index.head = self._index.chain.head
+        return line
 
     def _write_line(self, line: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -239,7 +344,7 @@ class DecisionLog:
             size = os.fstat(fh.fileno()).st_size
             if size == 0:
                 return None
-            cut = _good_prefix_length(fh, size)
+            cut = _good_prefix_length(fh, size, self.path)
             if cut == size:
                 return None
             fh.seek(cut)
@@ -254,11 +359,11 @@ class DecisionLog:
             fh.truncate(cut)
             fh.flush()
             os.fsync(fh.fileno())
-        self._index = _Index(head=genesis_hash(self.epic_id))
+        self._index = self._fresh()
         return qfile.name
 
     def verify(self) -> VerifyResult:
-        return verify_file(self.path, self.epic_id)
+        return verify_file(self.path, self.epic_id, self.trust.anchor)
 
 
 def _log_exists(path: Path) -> bool:
@@ -297,7 +402,7 @@ def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
     return entry
 
 
-def _good_prefix_length(fh: BinaryIO, size: int) -> int:
+def _good_prefix_length(fh: BinaryIO, size: int, path: Path | str = "decision log") -> int:
     """Length of the file up to and including the last good line.
 
     Only the final line may be bad; a bad line earlier means the log was
@@ -325,6 +430,13 @@ def _good_prefix_length(fh: BinaryIO, size: int) -> int:
         raise LogCorruptError("decision log's last line is longer than any entry; refusing to repair")
     last_line = tail[prev_nl + 1 : last_nl + 1]
     shape = _entry_shape(last_line)
+    if shape == "forged":
+        # No crash writes that: cutting it would hide an attempt to forge a decision.
+        fh.seek(0)
+        lineno = fh.read(data_tail_start + prev_nl + 1).count(b"\n") + 1
+        raise LogCorruptError(
+            f"{path}:{lineno}: {FORGED_AGENT}; refusing to repair: restore the log from version control"
+        )
     if shape == "edited":
         # Complete and shaped like an entry, but its hash is wrong: no crash
         # leaves that, someone changed it. Cutting it would hide the change.
@@ -346,11 +458,16 @@ _ENTRY_KEYS = ("seq", "prev_hash", "hash")
 
 
 def _entry_shape(line: bytes) -> str:
-    """'entry' (a hashed entry), 'edited' (entry-shaped, hash wrong) or 'garbage'."""
+    """'entry' (a hashed entry), 'agent' (an agent's own line), 'edited' (entry-shaped, hash wrong),
+    'forged' (an unchained line naming a guardian) or 'garbage'."""
     try:
         value = json.loads(line)
     except (ValueError, RecursionError):
         return "garbage"
+    if isinstance(value, dict) and not is_guardian_entry(value) and isinstance(value.get("agent"), str):
+        from guardians.protocol.order import GUARDIANS
+
+        return "forged" if value["agent"] in GUARDIANS else "agent"
     if not isinstance(value, dict) or not all(k in value for k in _ENTRY_KEYS):
         return "garbage"
     if not isinstance(value["seq"], int) or not isinstance(value["hash"], str):
@@ -375,18 +492,18 @@ def _tail_is_clean(fh: BinaryIO, size: int, window: int = 64 * 1024) -> bool:
     prev_nl = tail.rfind(b"\n", 0, len(tail) - 1)
     if prev_nl == -1 and start:
         return False  # last line longer than the window: let the full check decide
-    return _entry_shape(tail[prev_nl + 1 :]) == "entry"
+    return _entry_shape(tail[prev_nl + 1 :]) in ("entry", "agent")
 
 
 def _ensure_line_ok(tail: bytes, end_nl: int) -> None:
     start = tail.rfind(b"\n", 0, end_nl) + 1
-    if _entry_shape(tail[start : end_nl + 1]) != "entry":
+    if _entry_shape(tail[start : end_nl + 1]) not in ("entry", "agent"):
         raise LogCorruptError("decision log has more than one damaged line at its end; refusing to repair")
 
 
-def verify_file(path: Path, epic_id: str) -> VerifyResult:
-    """Check seq, prev_hash and hash of every line; report the first break."""
-    verifier = ChainVerifier(epic_id)
+def verify_file(path: Path, epic_id: str, anchor: AllowedSigners | None = None) -> VerifyResult:
+    """Check seq, prev_hash, hash (and, under an anchor, sig) of every line; report the first break."""
+    verifier = ChainVerifier(epic_id, anchor)
     try:
         if not _log_exists(path):
             return VerifyResult(True, 0, verifier.head)
@@ -401,23 +518,31 @@ def verify_file(path: Path, epic_id: str) -> VerifyResult:
             head = verifier.head
             _, breaks = verifier.feed(raw)
             if breaks:
-                return VerifyResult(False, verifier.entries, head, breaks[0].line, breaks[0].reason)
-    return VerifyResult(True, verifier.entries, verifier.head)
+                return VerifyResult(
+                    False, verifier.entries, head, breaks[0].line, breaks[0].reason, verifier.agent_lines
+                )
+    return VerifyResult(
+        True, verifier.entries, verifier.head, None, None, verifier.agent_lines, verifier.signed, verifier.seq
+    )
 
 
-def verify_command(root: Path, epic_ids: list[str], out: IO[str]) -> int:
+def verify_command(root: Path, epic_ids: list[str], out: IO[str], anchor: AllowedSigners | None = None) -> int:
     from guardians.store.layout import select_epics
+    from guardians.trust.anchor import UNSIGNED_NOTE
 
     epics = select_epics(root, epic_ids)
+    out.write(f"trust: {UNSIGNED_NOTE}\n" if anchor is None else f"trust: signatures checked against {anchor.source}\n")
     if not epics:
         out.write(f"no epics under {root / 'docs' / 'specs'}\n")
         return 0
     status = 0
     for epic in epics:
-        result = verify_file(epic.log_path, epic.epic_id)
+        result = verify_file(epic.log_path, epic.epic_id, anchor)
         rel = epic.rel(epic.log_path)
         if result.ok:
-            out.write(f"{rel}: ok, {result.entries} entries, head {result.head[:12]}\n")
+            agents = f", {result.agent_lines} agent lines" if result.agent_lines else ""
+            signed = f", {result.signed} signed" if anchor is not None else ""
+            out.write(f"{rel}: ok, {result.entries} entries{signed}{agents}, head {result.head[:12]}\n")
         else:
             where = rel if result.line is None else f"{rel}:{result.line}"
             out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
@@ -444,6 +569,8 @@ def check_origin(path: Path, epic_id: str, display: str) -> None:
         # line, and repair() quarantines either (the bytes are kept in quarantine/).
         return
     entry = parse_entry(first)
+    if _entry_shape(first) == "agent":
+        return  # agents' own lines may come first; the chain verifier checks the rest before anything is used
     if isinstance(entry, dict) and entry.get("seq") == 1 and entry.get("prev_hash") == genesis_hash(epic_id):
         try:
             if entry.get("hash") == entry_hash(entry):

@@ -182,6 +182,46 @@ class LogEntryForAnotherEpic(ValRule):
     fix: ClassVar[str] = "Move the entry's decision to the log of the epic it names."
 
 
+class LogRewrittenSinceRef(ValRule):
+    """What: with `--since REF`, an epic's decision log in the working tree does not extend its
+    log at git REF byte for byte: lines were removed from the end, edited, reordered or
+    re-chained.
+
+    Why: anyone who can write the file can truncate it (dropping a veto and resetting the
+    three-veto count) or re-chain it; the hash chain alone cannot tell. CI holds REF (the
+    base branch) where agents cannot move it, so it pins history without an outside service.
+
+    Fix: restore the log from REF (`git checkout REF -- LOG`) and let the guardians decide
+    again; never edit the log by hand.
+    """
+
+    code: ClassVar[str] = "VAL106"
+    name: ClassVar[str] = "validate.log-append-only"
+    title: ClassVar[str] = "log not append-only since REF"
+    fix: ClassVar[str] = (
+        "The log must extend its committed version byte for byte; restore it from git "
+        "(`git checkout REF -- LOG`) and let the guardians decide again."
+    )
+
+
+class SignedOutputWithoutDecision(ValRule):
+    """What: under a trust anchor, a file whose detached `.sig` verifies as the guardians'
+    (namespace guardians-decision) has a sha256 that no guardian entry in the log lists among
+    its outputs.
+
+    Why: the guardians sign every file they write and log its sha256 in the same commit. A
+    signed file the log does not know is newer than the log that should hold its decision:
+    the log lost its tail (a veto removed, the escalation count reset).
+
+    Fix: restore the log's lost entries from git; never truncate the log.
+    """
+
+    code: ClassVar[str] = "VAL107"
+    name: ClassVar[str] = "validate.signed-output-logged"
+    title: ClassVar[str] = "signed output without its decision"
+    fix: ClassVar[str] = "A guardian-signed file has no decision in the log: restore the log's lost entries from git."
+
+
 class VetoWithoutLogEntry(ValRule):
     """What: a `veto_*.yaml` file (in any inbox, also in `processed/` and `waiting/`) that
     no log entry lists in `outputs`.
@@ -380,6 +420,8 @@ RULES: tuple[type[ValRule], ...] = (
     IterationBackwards,
     TornLogTail,
     LogEntryForAnotherEpic,
+    LogRewrittenSinceRef,
+    SignedOutputWithoutDecision,
     VetoWithoutLogEntry,
     LoggedOutputMissing,
     LoggedOutputChanged,

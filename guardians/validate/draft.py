@@ -223,7 +223,9 @@ def admit_message(root: Path, epic_id: str, to: str, data: bytes, display: str) 
     name = PurePosixPath(display).name
     if not name.endswith((".json", ".yaml", ".yml")):
         name = "message.yaml"
-    log = DecisionLog.open(epic.log_path, epic.epic_id)
+    from guardians.trust.anchor import active
+
+    log = DecisionLog.open(epic.log_path, epic.epic_id, active())
     admission = admit(epic, to, f"{epic.rel(epic.inbox(to))}/{name}", data, log)
     if admission.accepted:
         return []

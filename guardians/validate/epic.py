@@ -168,7 +168,7 @@ class EpicChecker:
                         self._unknown(rel, "unknown folder in an inbox")
                 elif is_message_name(item.name):
                     self.check_message(item.path, entry.name, None)
-                elif item.name not in IGNORED_INBOX_ENTRIES:
+                elif item.name not in IGNORED_INBOX_ENTRIES and not is_signature(item.name):
                     self._unknown(rel, "not a message file name")
 
     def _check_subdir(self, folder: str, agent: str, sub: str) -> None:
@@ -176,6 +176,8 @@ class EpicChecker:
             rel = self.rel("messages", "inbox", agent, sub, item.name)
             if sub == "rejected" and item.name.endswith(".reason") and not is_dir(item):
                 continue
+            if is_signature(item.name) and not is_dir(item):
+                continue  # a guardian message's detached signature (checked by validate.history)
             if is_dir(item) or not is_message_name(item.name):
                 self._unknown(rel, f"not a message file in {sub}/")
             elif sub == "rejected":
@@ -295,7 +297,9 @@ class EpicChecker:
 
         epic = Epic.at(self.root, self.epic_id)
         try:
-            log = DecisionLog.open(epic.log_path, self.epic_id)
+            from guardians.trust.anchor import active
+
+            log = DecisionLog.open(epic.log_path, self.epic_id, active())
             admission = admit(epic, agent, rel, data, log)
         except GuardianError:
             return []  # an unreadable log is reported by the log checks
@@ -466,3 +470,8 @@ def is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir(follow_symlinks=False)
     except OSError:
         return False
+
+
+def is_signature(name: str) -> bool:
+    """``<message>.sig``: the detached signature the guardians write next to their messages."""
+    return name.endswith(".sig") and is_message_name(name[: -len(".sig")])

@@ -64,8 +64,9 @@ def _log_lines(path: Path) -> Iterator[bytes]:
 def check_log(path: Path, display: str, epic_id: str, report: EpicReport, index: LogIndex) -> None:
     """Stream the log: schema, seq, hash chain, iterations, operational order; fill ``index``."""
     from guardians.store.chain import ChainVerifier
+    from guardians.trust.anchor import active
 
-    state = _LogState(ChainVerifier(epic_id))
+    state = _LogState(ChainVerifier(epic_id, active().anchor))
     held = _Held()
     try:
         for lineno, raw in enumerate(_log_lines(path), 1):
@@ -237,8 +238,13 @@ def _check_log_line(
         )
         state.chain.skip("not an entry")
         return True
+    from guardians.store.chain import is_guardian_entry
+
+    if not is_guardian_entry(entry):  # an agent's own protocol line: chained, never indexed
+        _chain(doc, entry, epic_id, report, state, raw)
+        return True
     report.problems.extend(schema_problems(doc, entry, "decision_log_entry"))
-    _chain(doc, entry, epic_id, report, state)
+    _chain(doc, entry, epic_id, report, state, raw)
     _index_entry(doc, entry, lineno, report, index, state)
     return True
 
@@ -246,10 +252,12 @@ def _check_log_line(
 _CHAIN_RULES: dict[str, type[ValRule]] = {"seq": SeqGap, "prev_hash": HashChainBroken, "hash": HashChainBroken}
 
 
-def _chain(doc: Doc, entry: dict[str, Any], epic_id: str, report: EpicReport, state: _LogState) -> None:
+def _chain(
+    doc: Doc, entry: dict[str, Any], epic_id: str, report: EpicReport, state: _LogState, raw: bytes | None = None
+) -> None:
     add = report.problems.append
-    for brk in state.chain.check(entry):
-        rule = _CHAIN_RULES[brk.field]
+    for brk in state.chain.check(entry, raw):
+        rule = _CHAIN_RULES.get(brk.field, HashChainBroken)
         line, col = doc.where([brk.field])
         add(Problem.of(rule, doc.display, brk.reason, f"$.{brk.field}", line, col, brk.field))
     if entry.get("epic_id") != epic_id:

@@ -235,6 +235,7 @@ class GuardianView:
 
 def build_context(epic: Epic) -> dict[str, Any]:
     from guardians.store.decision_log import verify_file
+    from guardians.trust.anchor import active
     from guardians.views.status import epic_status
 
     rows: deque[Row] = deque(maxlen=MAX_ROWS)
@@ -269,7 +270,8 @@ def build_context(epic: Epic) -> dict[str, Any]:
         "log_banner": banner(epic, problems, total),
         "log_path": epic.rel(epic.log_path),
         "status": epic_status(epic),
-        "verify": verify_file(epic.log_path, epic.epic_id),
+        "verify": verify_file(epic.log_path, epic.epic_id, active().anchor),
+        "trust": active().describe(),
         "rows": list(rows),
         "rows_skipped": total - len(rows),
         "guardians": guardians,

@@ -221,7 +221,8 @@ def _approval_fields(details: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     approval = details.get("approval")
     if isinstance(approval, dict) and isinstance(approval.get("by"), str):
-        out["approved_by"] = approval["by"]
+        # A signed approval names the person (the trust anchor's principal), not the role.
+        out["approved_by"] = plain(approval.get("signed_by") or approval["by"], 80)
         out["approval_reason"] = str(approval.get("reason") or "")
     suppressed = details.get("suppressed")
     if isinstance(suppressed, list):

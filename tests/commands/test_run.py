@@ -9,8 +9,9 @@ def test_run_decides_every_pending_message_once(run_cli, example):
     root = example("clean")
     first = run_cli("run", "--root", str(root))
     assert first.exit_code == 0, first.output
-    lines = first.output.splitlines()
+    lines = first.stdout.splitlines()
     assert [line.split()[2] for line in lines] == ["migration", "deploy", "backup", "process"]
+    assert first.stderr.startswith("trust: unsigned")
     assert all(line.startswith("epic_1 it1 ") for line in lines)
     entries = log_entries(root, "epic_1")
     assert entries[-1]["decision"] == "operational"

@@ -9,7 +9,8 @@ def test_status_table_follows_the_pipeline(run_cli, example):
     root = example("clean")
     before = run_cli("status", "--root", str(root))
     assert before.exit_code == 0
-    header, row = before.output.splitlines()
+    header, row, trust = before.output.splitlines()
+    assert trust.startswith("trust: unsigned")  # no trust anchor: the board says so
     assert header.split()[:3] == ["EPIC", "HOLDER", "ITER"]
     assert row.split()[:2] == ["epic_1", "migration"]  # the handoff waits in migration's inbox
     assert run_cli("run", "--root", str(root)).exit_code == 0

@@ -225,7 +225,13 @@ class LogEntry(Strict):
 
     seq: int = Field(ge=1, description="1-based position; no gaps.")
     prev_hash: Sha256 = Field(description="hash of the previous entry; genesis value for seq 1.")
-    hash: Sha256 = Field(description="sha256 of this entry's canonical JSON without 'hash'.")
+    hash: Sha256 = Field(description="sha256 of this entry's canonical JSON without 'hash' and 'sig'.")
+    sig: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="Armored SSHSIG (namespace guardians-decision) over the ASCII bytes of 'hash'; "
+        "required under a trust anchor.",
+    )
     timestamp: Stamp
     agent: str = Field(description="Guardian (or human) that decided.")
     decision: Decision = Field(
@@ -241,3 +247,6 @@ class LogEntry(Strict):
     inputs: dict[str, Sha256] = Field(description="sha256 of every input read, by path.")
     outputs: dict[str, Sha256] = Field(description="sha256 of every output written, by path.")
     message_key: Sha256 | None = Field(default=None, description="sha256 of the message bytes decided on.")
+    consumes: Sha256 | None = Field(
+        default=None, description="hash of the entry whose handoff this decision used up (single use)."
+    )

@@ -1,0 +1,133 @@
+"""The trust anchor and the signing key of one command, resolved once.
+
+The anchor is an OpenSSH ``allowed_signers`` file read from
+``GUARDIANS_ALLOWED_SIGNERS`` (a path outside the repository root) or else
+from ``.guardians/allowed_signers`` as committed at a git ref (``--trust-ref``
+or ``GUARDIANS_TRUST_REF``), read with ``git show REF:path`` and never from
+the working tree: agents can write the working tree and commit, but cannot
+move the ref CI trusts (the base branch) nor write outside the root.
+
+Without an anchor the guardians work as before and say so: the log is then
+unsigned and protects against accidents only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from guardians.errors import UsageError
+from guardians.trust.allowed_signers import AllowedSigners, parse_allowed_signers
+from guardians.trust.keys import Signer, signer_from_env
+from guardians.trust.sshsig import NS_DECISION
+
+SIGNERS_ENV = "GUARDIANS_ALLOWED_SIGNERS"
+REF_ENV = "GUARDIANS_TRUST_REF"
+COMMITTED_PATH = ".guardians/allowed_signers"
+MAX_SIGNERS_FILE = 1 << 20
+UNSIGNED_NOTE = (
+    "unsigned: no trust anchor is configured, so the decision log protects against accidents only "
+    "(anyone who can write the repository can rewrite it; see docs/security.md)"
+)
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What this process trusts (``anchor``) and signs with (``signer``)."""
+
+    anchor: AllowedSigners | None = None
+    signer: Signer | None = None
+
+    @property
+    def keyed(self) -> bool:
+        return self.anchor is not None
+
+    def describe(self) -> str:
+        if self.anchor is None:
+            return UNSIGNED_NOTE
+        who = self.anchor.principal(self.signer.public_blob, NS_DECISION) if self.signer else None
+        signing = f"; signing as {who}" if who else ""
+        return f"signed: trust anchor {self.anchor.source}{signing}"
+
+
+UNKEYED = Trust()
+
+
+def load_anchor(root: Path, trust_ref: str | None = None) -> AllowedSigners | None:
+    """The configured allowed_signers, or None when no anchor is configured."""
+    path_text = os.environ.get(SIGNERS_ENV)
+    if path_text:
+        path = Path(path_text)
+        if path.resolve().is_relative_to(root.resolve()):
+            raise UsageError(
+                f"{SIGNERS_ENV}={path} lies inside the repository root, where agents can change it; "
+                f"keep it outside, or commit it as {COMMITTED_PATH} and use --trust-ref"
+            )
+        try:
+            data = path.read_bytes()[:MAX_SIGNERS_FILE]
+        except OSError as exc:
+            raise UsageError(f"{SIGNERS_ENV}: cannot read {path}: {exc.strerror or exc}") from None
+        return parse_allowed_signers(data.decode("utf-8", "replace"), str(path))
+    ref = trust_ref or os.environ.get(REF_ENV)
+    if not ref:
+        return None
+    return parse_allowed_signers(_git_show(root, ref, COMMITTED_PATH), f"{COMMITTED_PATH} at {ref}")
+
+
+def _git_show(root: Path, ref: str, path: str) -> str:
+    if ref.startswith("-") or ":" in ref:
+        raise UsageError(f"--trust-ref {ref!r} is not a git ref")
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "show", f"{ref}:{path}"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"cannot run git to read {path} at {ref}: {exc}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"cannot read {path} at {ref}: {reason[-1] if reason else 'git show failed'}")
+    return done.stdout[:MAX_SIGNERS_FILE].decode("utf-8", "replace")
+
+
+def load_trust(
+    root: Path, *, trust_ref: str | None = None, signing_key: Path | None = None, signs: bool = False
+) -> Trust:
+    """Resolve anchor and key for a command; ``signs``: the command writes decisions.
+
+    A command that writes decisions under an anchor must hold a key the
+    anchor allows for ``guardians-decision``: otherwise every entry it wrote
+    would fail verification, so it refuses to start instead.
+    """
+    anchor = load_anchor(root, trust_ref)
+    signer = signer_from_env(signing_key, root) if signs else None
+    if anchor is not None and signs:
+        if signer is None:
+            raise UsageError(
+                f"a trust anchor is configured ({anchor.source}) but no signing key: set GUARDIANS_SIGNING_KEY "
+                "or pass --signing-key"
+            )
+        if anchor.principal(signer.public_blob, NS_DECISION) is None:
+            raise UsageError(
+                f"signing key {signer.path} is not allowed for {NS_DECISION} by {anchor.source}; "
+                'add its public key there with namespaces="guardians-decision"'
+            )
+    return Trust(anchor, signer)
+
+
+# The trust of this process, resolved once by the command that started it;
+# read-only views (status, log, report, validate) ask for it here.
+_ACTIVE: list[Trust] = [UNKEYED]
+
+
+def use(trust: Trust) -> Trust:
+    _ACTIVE[0] = trust
+    return trust
+
+
+def active() -> Trust:
+    return _ACTIVE[0]

@@ -1,0 +1,176 @@
+"""Keys, signatures and the trust anchor, checked against stock OpenSSH."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import consensus, log_entries
+from tests.trust_keys import Keys, make_keys, needs_ssh_keygen, ssh_verify
+
+pytestmark = needs_ssh_keygen
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return make_keys(tmp_path / "keys")
+
+
+def test_guardian_signatures_verify_with_ssh_keygen(example, run_cli, keys, monkeypatch, tmp_path):
+    keys.env(monkeypatch)
+    root = example("clean")
+    result = run_cli("run", "--root", str(root))
+    assert result.exit_code == 0
+    assert "trust: signed: trust anchor" in result.stderr and "signing as guardians" in result.stderr
+    entries = log_entries(root, "epic_1")
+    assert len(entries) == 5 and all(e["sig"].startswith("-----BEGIN SSH SIGNATURE-----") for e in entries)
+    for entry in entries:  # each entry: its hash, signed
+        assert ssh_verify(
+            keys.allowed, "guardians", "guardians-decision", entry["sig"], entry["hash"].encode(), tmp_path
+        )
+    art = consensus(root, "epic_1") / "artifacts"
+    for name in ("deployment.json", "cicd.yaml", "runbook.md", "migration_review.json", "backup_plan.json"):
+        sig = (art / (name + ".sig")).read_text()
+        assert ssh_verify(keys.allowed, "guardians", "guardians-decision", sig, (art / name).read_bytes(), tmp_path)
+        assert not ssh_verify(keys.allowed, "guardians", "guardians-decision", sig, b"tampered", tmp_path)
+    handoffs = list(consensus(root, "epic_1").glob("messages/inbox/*/processed/handoff_*.yaml"))
+    assert len(handoffs) == 3
+    for handoff in handoffs:
+        sig = handoff.with_name(handoff.name + ".sig").read_text()
+        assert ssh_verify(keys.allowed, "guardians", "guardians-decision", sig, handoff.read_bytes(), tmp_path)
+    verify = run_cli("log", "verify", "--root", str(root))
+    assert verify.exit_code == 0 and "5 entries, 5 signed" in verify.output
+    assert run_cli("validate", "--root", str(root)).exit_code == 0
+
+
+def test_ssh_keygen_signature_verifies_here(keys, tmp_path):
+    """The other direction: a signature made by `ssh-keygen -Y sign` is accepted by our verifier."""
+    from guardians.trust.allowed_signers import parse_allowed_signers
+    from guardians.trust.sshsig import SignatureError
+
+    data = tmp_path / "data.txt"
+    data.write_bytes(b"review digest 42\n")
+    subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-q", "-f", str(keys.lead), "-n", "guardians-approval", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    anchor = parse_allowed_signers(keys.allowed.read_text(), "test")
+    armored = (tmp_path / "data.txt.sig").read_text()
+    assert anchor.verify(armored, data.read_bytes(), "guardians-approval") == "lead@example.com"
+    with pytest.raises(SignatureError, match="namespace"):
+        anchor.verify(armored, data.read_bytes(), "guardians-decision")
+    with pytest.raises(SignatureError, match="does not match"):
+        anchor.verify(armored, b"review digest 43\n", "guardians-approval")
+
+
+def test_unkeyed_views_say_the_log_is_unsigned(example, run_cli, tmp_path):
+    root = example("clean")
+    assert "accidents only" in run_cli("run", "--root", str(root)).stderr
+    assert "trust: unsigned" in run_cli("log", "verify", "--root", str(root)).output
+    assert run_cli("status", "--root", str(root)).output.splitlines()[-1].startswith("trust: unsigned")
+    page = tmp_path / "r.html"
+    run_cli("report", "epic_1", "--root", str(root), "--html", str(page))
+    assert "Trust: unsigned" in page.read_text()
+    assert not list(root.rglob("*.sig"))
+
+
+@pytest.mark.parametrize("problem", ["inside-root", "group-readable", "not-allowed", "missing"])
+def test_run_refuses_an_unsafe_or_unknown_key(example, run_cli, keys, monkeypatch, problem):
+    root = example("clean")
+    keys.env(monkeypatch)
+    if problem == "inside-root":
+        inside = root / "guardians_key"
+        inside.write_bytes(keys.guardians.read_bytes())
+        inside.chmod(0o600)
+        monkeypatch.setenv("GUARDIANS_SIGNING_KEY", str(inside))
+        expected = "inside the repository root"
+    elif problem == "group-readable":
+        keys.guardians.chmod(0o640)
+        expected = "readable by group or others"
+    elif problem == "not-allowed":
+        monkeypatch.setenv("GUARDIANS_SIGNING_KEY", str(keys.agent))
+        expected = "is not allowed for guardians-decision"
+    else:
+        monkeypatch.delenv("GUARDIANS_SIGNING_KEY")
+        expected = "no signing key"
+    result = run_cli("run", "--root", str(root))
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert log_entries(root, "epic_1") == []
+
+
+def test_anchor_inside_the_root_is_refused(example, run_cli, keys, monkeypatch):
+    root = example("clean")
+    planted = root / "allowed_signers"
+    planted.write_text(keys.allowed.read_text())
+    monkeypatch.setenv("GUARDIANS_ALLOWED_SIGNERS", str(planted))
+    result = run_cli("log", "verify", "--root", str(root))
+    assert result.exit_code == 2 and "inside the repository root" in result.output
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_trust_ref_reads_the_committed_anchor_not_the_working_tree(example, run_cli, keys, monkeypatch):
+    root = example("clean")
+    (root / ".guardians").mkdir()
+    committed = root / ".guardians" / "allowed_signers"
+    committed.write_text(keys.allowed.read_text())
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "anchor")
+    # An agent adds its own key in the working tree (and could commit it on a branch).
+    agent_pub = keys.agent.with_name("agent.pub").read_text().split()
+    committed.write_text(
+        committed.read_text() + f'agent namespaces="guardians-decision" {agent_pub[0]} {agent_pub[1]}\n'
+    )
+    monkeypatch.setenv("GUARDIANS_SIGNING_KEY", str(keys.agent))
+    refused = run_cli("run", "--root", str(root), "--trust-ref", "main")
+    assert refused.exit_code == 2 and "not allowed for guardians-decision" in refused.stderr
+    monkeypatch.setenv("GUARDIANS_SIGNING_KEY", str(keys.guardians))
+    ran = run_cli("run", "--root", str(root), "--trust-ref", "main")
+    assert ran.exit_code == 0 and ".guardians/allowed_signers at main" in ran.stderr
+    assert run_cli("log", "verify", "--root", str(root), "--trust-ref", "main").exit_code == 0
+    bad_ref = run_cli("log", "verify", "--root", str(root), "--trust-ref", "nope")
+    assert bad_ref.exit_code == 2 and "cannot read .guardians/allowed_signers at nope" in bad_ref.output
+
+
+# --- the shared log: agent lines ----------------------------------------------------------------
+
+
+def test_signed_entry_commits_to_the_agent_lines_before_it(example, run_cli, keys, monkeypatch):
+    keys.env(monkeypatch)
+    root = example("clean")
+    run_cli("record", "epic_1", "--root", str(root), "--agent", "quality", "--decision", "complete")
+    run_cli("run", "--root", str(root))
+    log = consensus(root, "epic_1") / "decision_log.jsonl"
+    text = log.read_text()
+    log.write_text(text.replace('"decision":"complete"', '"decision":"veto"', 1))  # rewrite history
+    verify = run_cli("log", "verify", "--root", str(root))
+    assert verify.exit_code == 1
+    assert "decision_log.jsonl:2: BROKEN: prev_hash does not match" in verify.output
+
+
+def test_agent_vetoes_do_not_count_towards_the_cap(example, run_cli):
+    from guardians.commands.record import record
+
+    root = example("three-strikes")
+    for _ in range(5):
+        assert record(
+            root, "epic_6", agent="quality", decision="veto", iteration=1, source_document="",
+            previous_artifacts=[], details=None, out=io.StringIO(),
+        ) == 0  # fmt: skip
+    run_cli("run", "--root", str(root))
+    guardian = [(e["decision"], e["details"].get("veto_number")) for e in log_entries(root, "epic_6") if "seq" in e]
+    vetoes = [n for d, n in guardian if d in ("veto", "escalate")]
+    assert vetoes == [1, 2, 3]
+    assert guardian[-1][0] == "escalate"
