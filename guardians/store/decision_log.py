@@ -29,7 +29,6 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 from guardians.errors import LogCorruptError
 from guardians.protocol.order import GUARDIANS
 from guardians.store.chain import (
-    FORGED_AGENT,
     ChainVerifier,
     canonical,
     entry_hash,
@@ -37,7 +36,6 @@ from guardians.store.chain import (
     is_guardian_entry,
     parse_entry,
 )
-from guardians.store.chain import GENESIS_PREFIX as GENESIS_PREFIX
 from guardians.store.chain import message_key as message_key
 
 if TYPE_CHECKING:
@@ -344,7 +342,7 @@ class DecisionLog:
             size = os.fstat(fh.fileno()).st_size
             if size == 0:
                 return None
-            cut = _good_prefix_length(fh, size, self.path)
+            cut = _good_prefix_length(fh, size)
             if cut == size:
                 return None
             fh.seek(cut)
@@ -402,7 +400,7 @@ def _parse_line(raw: bytes, lineno: int, path: Path) -> dict[str, Any]:
     return entry
 
 
-def _good_prefix_length(fh: BinaryIO, size: int, path: Path | str = "decision log") -> int:
+def _good_prefix_length(fh: BinaryIO, size: int) -> int:
     """Length of the file up to and including the last good line.
 
     Only the final line may be bad; a bad line earlier means the log was
@@ -430,13 +428,6 @@ def _good_prefix_length(fh: BinaryIO, size: int, path: Path | str = "decision lo
         raise LogCorruptError("decision log's last line is longer than any entry; refusing to repair")
     last_line = tail[prev_nl + 1 : last_nl + 1]
     shape = _entry_shape(last_line)
-    if shape == "forged":
-        # No crash writes that: cutting it would hide an attempt to forge a decision.
-        fh.seek(0)
-        lineno = fh.read(data_tail_start + prev_nl + 1).count(b"\n") + 1
-        raise LogCorruptError(
-            f"{path}:{lineno}: {FORGED_AGENT}; refusing to repair: restore the log from version control"
-        )
     if shape == "edited":
         # Complete and shaped like an entry, but its hash is wrong: no crash
         # leaves that, someone changed it. Cutting it would hide the change.
@@ -444,7 +435,10 @@ def _good_prefix_length(fh: BinaryIO, size: int, path: Path | str = "decision lo
             "decision log's last line is an entry whose hash does not match its content (edited); "
             "refusing to repair: `guardians log verify` shows it, restore the log from version control"
         )
-    if shape == "garbage":
+    if shape in ("garbage", "forged"):
+        # A forged guardian line at the tail is cut like garbage (and kept in
+        # quarantine/): nothing trusts it and nothing chains onto it. Anywhere
+        # else the chain verifier refuses the log at that line.
         # Not one of our entries (torn JSON, NULs, or a parseable line that is
         # no entry): quarantine and cut it, so nothing chains onto it.
         if prev_nl == -1 and data_tail_start == 0:
