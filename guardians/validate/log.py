@@ -241,6 +241,7 @@ def _check_log_line(
     from guardians.store.chain import is_guardian_entry
 
     if not is_guardian_entry(entry):  # an agent's own protocol line: chained, never indexed
+        report.problems.extend(_agent_line_problems(doc, entry))
         _chain(doc, entry, epic_id, report, state, raw)
         return True
     report.problems.extend(schema_problems(doc, entry, "decision_log_entry"))
@@ -327,3 +328,30 @@ def _index_entry(
                     "operational-order",
                 )
             )
+
+
+AGENT_LINE_FIELDS = (
+    "timestamp",
+    "agent",
+    "decision",
+    "epic_id",
+    "iteration",
+    "source_document",
+    "previous_artifacts",
+    "details",
+)
+
+
+def _agent_line_problems(doc: Doc, entry: dict[str, Any]) -> list[Problem]:
+    """An agent line carries no authority, but it must have the protocol's shape (`guardians record` writes it)."""
+    from guardians.validate.codes import SchemaViolation
+
+    missing = [name for name in AGENT_LINE_FIELDS if name not in entry]
+    if not missing:
+        return []
+    line, col = doc.where([])
+    message = (
+        f"agent line has no {', '.join(repr(m) for m in missing)}: an agent line has the protocol's shape "
+        f"({', '.join(AGENT_LINE_FIELDS)}); write it with `guardians record`"
+    )
+    return [Problem.of(SchemaViolation, doc.display, message, "$", line, col, "required")]
