@@ -36,11 +36,11 @@ SIGNING_KEY_OPTION = click.option(
 )
 
 
-def _use_trust(root: Path, trust_ref: str | None) -> None:
-    """Resolve the trust anchor once for a read-only command."""
+def _use_trust(root: Path, trust_ref: str | None, *, signs: bool = False) -> None:
+    """Resolve the trust anchor once for the command (``signs``: it writes signed files, so it needs the key)."""
     from guardians.trust.anchor import load_trust, use
 
-    use(load_trust(root, trust_ref=trust_ref))
+    use(load_trust(root, trust_ref=trust_ref, signs=signs))
 
 
 class _Group(click.Group):
@@ -601,6 +601,7 @@ def checkpoint() -> None:
 @click.option("--description", default="", help="Free text kept in metadata.json.")
 def checkpoint_create(root: Path, folder: Path | None, name: str, **opts: Any) -> None:
     """Create checkpoint NAME; it appears only once every part is on disk."""
+    _use_trust(root, None, signs=True)
     from guardians.checkpoint.create import CreateRequest
     from guardians.commands.checkpoint import create_checkpoint, folder_for
 
@@ -614,6 +615,7 @@ def checkpoint_create(root: Path, folder: Path | None, name: str, **opts: Any) -
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 def checkpoint_list(root: Path, folder: Path | None, as_json: bool) -> None:
     """Checkpoints with age, size, retention, verified and restore-tested state."""
+    _use_trust(root, None, signs=False)
     from guardians.commands.checkpoint import folder_for, list_checkpoints
 
     _exit(list_checkpoints(folder_for(root, folder), _stdout(), as_json=as_json))
@@ -625,6 +627,7 @@ def checkpoint_list(root: Path, folder: Path | None, as_json: bool) -> None:
 @click.option("--max-age-hours", type=click.FloatRange(min=0, min_open=True), default=None, help="Default: settings.")
 def checkpoint_status_cmd(root: Path, folder: Path | None, max_age_hours: float | None) -> None:
     """Newest verified checkpoint per class; exit 1 when none is younger than the maximum age."""
+    _use_trust(root, None, signs=False)
     from guardians.commands.checkpoint import checkpoint_status, folder_for
     from guardians.settings import load_settings
 
@@ -640,6 +643,7 @@ def checkpoint_status_cmd(root: Path, folder: Path | None, max_age_hours: float 
 @click.option("--database", metavar="URL", help="Server for the scratch database (default: the one recorded).")
 def checkpoint_verify(root: Path, folder: Path | None, name: str, restore_test: bool, database: str | None) -> None:
     """Re-check every checksum of NAME (exit 1 on a mismatch) and record the outcome."""
+    _use_trust(root, None, signs=True)
     from guardians.commands.checkpoint import folder_for, verify_checkpoint
 
     _exit(verify_checkpoint(folder_for(root, folder), name, _stdout(), restore_test=restore_test, database=database))
@@ -651,6 +655,7 @@ def checkpoint_verify(root: Path, folder: Path | None, name: str, restore_test: 
 @click.option("--dry-run", is_flag=True, help="Only print what would be deleted.")
 def checkpoint_prune(root: Path, folder: Path | None, dry_run: bool) -> None:
     """Apply retention: production 30 days, development 7, test 1, milestone never."""
+    _use_trust(root, None, signs=False)
     from guardians.commands.checkpoint import folder_for, prune_checkpoints
 
     _exit(prune_checkpoints(folder_for(root, folder), _stdout(), dry_run=dry_run))
@@ -665,6 +670,7 @@ def checkpoint_prune(root: Path, folder: Path | None, dry_run: bool) -> None:
 @click.option("--redis", metavar="URL", help="Restore into this Redis (default: the one recorded).")
 def checkpoint_recover(root: Path, folder: Path | None, name: str, force: bool, **opts: Any) -> None:
     """Safety checkpoint first, then restore database, Redis and files of NAME."""
+    _use_trust(root, None, signs=True)
     from guardians.commands.checkpoint import folder_for, recover_checkpoint
 
     confirm = None if force else (lambda q: click.confirm(q, default=False))

@@ -45,12 +45,13 @@ def run_pipeline(
     stops the run at once. The last line on ``err`` says whether the log is
     signed (``trust_ref``/``signing_key``: docs/security.md).
     """
-    from guardians.trust.anchor import load_trust
+    from guardians.trust.anchor import load_trust, use
 
     err = err if err is not None else sys.stderr
     try:
         epics = select_epics(root, epic_ids)
-        trust = load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True)
+        # Process-wide too: gates that read other signed evidence (checkpoints) check it against the same anchor.
+        trust = use(load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True))
     except GuardianError as exc:
         err.write(f"error: {exc}\n")
         return exc.exit_code

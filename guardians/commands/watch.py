@@ -37,7 +37,7 @@ def watch_command(
     signing_key: Path | None = None,
 ) -> int:
     from guardians.errors import GuardianError, UsageError
-    from guardians.trust.anchor import load_trust
+    from guardians.trust.anchor import load_trust, use
     from guardians.watch.events import WatchdogSource
     from guardians.watch.service_log import make_logger
 
@@ -51,7 +51,8 @@ def watch_command(
             from guardians.watch.http import parse_address
 
             address = parse_address(http, allow_remote=http_allow_remote)
-        trust = load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True)
+        # Process-wide too: gates that read other signed evidence (checkpoints) check it against the same anchor.
+        trust = use(load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True))
     except (UsageError, GuardianError, ValueError) as exc:
         log.error("usage_error", error=str(exc))
         return EXIT_USAGE

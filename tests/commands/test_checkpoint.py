@@ -331,3 +331,52 @@ def test_include_refuses_paths_leaving_the_root(tmp_path, run_cli):
         assert res.exit_code == 2, (path, res.output)
         assert "--include" in res.output and "Traceback" not in res.output
     assert not (root / "data" / "checkpoints" / "x").exists()
+
+
+# --- signed checkpoints (trust anchor) ---------------------------------------------------------
+
+
+def test_checkpoint_metadata_is_signed_under_an_anchor_and_checked(tmp_path, run_cli, monkeypatch):
+    from tests.trust_keys import SSH_KEYGEN, make_keys, ssh_verify
+
+    if SSH_KEYGEN is None:
+        import pytest
+
+        pytest.skip("ssh-keygen (openssh-client) is not installed")
+    keys = make_keys(tmp_path / "keys")
+    root = _repo(tmp_path)
+    keys.env(monkeypatch)
+    made = run_cli("checkpoint", "create", "signed", "--root", str(root), "--include", ".env")
+    assert made.exit_code == 0, made.output
+    where = root / "data" / "checkpoints" / "signed"
+    metadata = (where / "metadata.json").read_bytes()
+    signature = (where / "metadata.json.sig").read_text()
+    # stock OpenSSH agrees that the guardians signed exactly these bytes
+    assert ssh_verify(keys.allowed, "guardians", "guardians-decision", signature, metadata, tmp_path)
+    assert run_cli("checkpoint", "verify", "signed", "--root", str(root)).exit_code == 0
+
+    # an agent edits the metadata (say, to claim a restore test): the signature no longer verifies
+    (where / "metadata.json").write_bytes(metadata.replace(b'"complete"', b'"complete" ', 1))
+    tampered = run_cli("checkpoint", "verify", "signed", "--root", str(root))
+    assert tampered.exit_code != 0 and "signature does not verify" in tampered.output
+
+    # a checkpoint written without the key (by hand, or by an agent) is not evidence under the anchor
+    (where / "metadata.json").write_bytes(metadata)
+    (where / "metadata.json.sig").unlink()
+    unsigned = run_cli("checkpoint", "verify", "signed", "--root", str(root))
+    assert unsigned.exit_code != 0 and "not signed by the guardians" in unsigned.output
+
+
+def test_checkpoint_commands_that_sign_refuse_to_start_without_the_key(tmp_path, run_cli, monkeypatch):
+    from tests.trust_keys import SSH_KEYGEN, make_keys
+
+    if SSH_KEYGEN is None:
+        import pytest
+
+        pytest.skip("ssh-keygen (openssh-client) is not installed")
+    keys = make_keys(tmp_path / "keys")
+    root = _repo(tmp_path)
+    keys.env(monkeypatch, sign=False)
+    refused = run_cli("checkpoint", "create", "x", "--root", str(root), "--include", ".env")
+    assert refused.exit_code == 2 and "no signing key" in refused.output
+    assert not (root / "data" / "checkpoints" / "x").exists()
