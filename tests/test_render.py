@@ -36,7 +36,8 @@ def test_hostile_agent_text_stays_inert_in_runbook_and_workflow(example, run_cli
     assert not any(line.startswith("## Decision") for line in lines)
     assert not any(line.lstrip().startswith("```") for line in lines)
     assert "![track](" not in runbook
-    assert "49" not in runbook  # the template payload was not evaluated
+    # the template payload was not evaluated: it is there as text (a bare "49" could be any time stamp's seconds)
+    assert "{{ 7\\*7 }}" in runbook and "{% for x in () %}" in runbook  # Markdown-escaped, not evaluated
     assert "<script>" not in runbook
     assert "ok \\| forged \\| table \\|" in runbook
     workflow = yaml.safe_load((art / "cicd.yaml").read_text())
