@@ -26,6 +26,10 @@ demo-signed: $(STAMP) ssh
 	@cp -R examples/clean/. $(SIGNED)/root/
 	ssh-keygen -q -t ed25519 -N '' -C guardians -f $(SIGNED)/keys/guardians
 	echo "guardians namespaces=\"guardians-decision\" $$(cut -d' ' -f1,2 $(SIGNED)/keys/guardians.pub)" > $(SIGNED)/keys/allowed_signers
+	@# The example's health report is hand-written; under an anchor only signed health evidence counts (PRC108).
+	@# `guardians probe` signs what it measures; with no live services here, sign the report the same way.
+	ssh-keygen -q -Y sign -f $(SIGNED)/keys/guardians -n guardians-decision \
+	  $(SIGNED)/root/docs/specs/epic_1/consensus/artifacts/health_report.json
 	GUARDIANS_ALLOWED_SIGNERS=$(SIGNED)/keys/allowed_signers GUARDIANS_SIGNING_KEY=$(SIGNED)/keys/guardians \
 	  $(BIN)/guardians run --root $(SIGNED)/root
 	GUARDIANS_ALLOWED_SIGNERS=$(SIGNED)/keys/allowed_signers $(BIN)/guardians log verify --root $(SIGNED)/root

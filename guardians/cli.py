@@ -560,8 +560,11 @@ def probe(root: Path, epic: str, config: Path | None, watch: bool, interval: flo
     guardians.toml. Every probe has a timeout and they run concurrently; a
     service without the metrics its thresholds need is inconclusive. With
     --watch, samples go to health_series.jsonl and the canary analysis runs at
-    the end. Exit 0 healthy / canary successful, 1 otherwise.
+    the end. Exit 0 healthy / canary successful, 1 otherwise. With the guardians'
+    key (GUARDIANS_SIGNING_KEY) both files are signed (<file>.sig); under a
+    trust anchor the process guardian accepts only signed health evidence.
     """
+    _use_trust(root, None, signs=True)
     from guardians.commands.probe import probe_epic
 
     _exit(probe_epic(root, epic, config, _stdout(), watch=watch, interval=interval, count=count))

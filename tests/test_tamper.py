@@ -243,9 +243,10 @@ def _iteration_2_with_drop_column(root: Path) -> None:
 
 @pytest.mark.parametrize("keyed", [True, False], ids=["keyed", "unkeyed"])
 def test_attack_3_replayed_handoff_is_rejected(example, run_cli, keys, monkeypatch, keyed):
+    root = example("clean")
     if keyed:
         keys.env(monkeypatch)
-    root = example("clean")
+        keys.sign_health(root)
     assert run_cli("run", "--root", str(root)).exit_code == 0
     assert _decisions(root, "epic_1")[-1] == ("process", "operational")
     _iteration_2_with_drop_column(root)

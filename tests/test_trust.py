@@ -22,6 +22,7 @@ def keys(tmp_path: Path) -> Keys:
 def test_guardian_signatures_verify_with_ssh_keygen(example, run_cli, keys, monkeypatch, tmp_path):
     keys.env(monkeypatch)
     root = example("clean")
+    keys.sign_health(root)
     result = run_cli("run", "--root", str(root))
     assert result.exit_code == 0
     assert "trust: signed: trust anchor" in result.stderr and "signing as guardians" in result.stderr

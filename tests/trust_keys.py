@@ -21,6 +21,18 @@ class Keys:
     agent: Path  # allowed for nothing
     allowed: Path
 
+    def sign_health(self, root: Path) -> None:
+        """Sign every epic's health_report.json with the guardians' key, as `guardians probe` does when it writes
+        one (the examples ship a hand-written report; under an anchor only signed health evidence counts, PRC108).
+        Stock `ssh-keygen -Y sign` writes ``<file>.sig``, the name the guardians look for."""
+        assert SSH_KEYGEN is not None
+        for report in sorted(root.glob("docs/specs/*/consensus/artifacts/health_report.json")):
+            subprocess.run(
+                [SSH_KEYGEN, "-q", "-Y", "sign", "-f", str(self.guardians), "-n", "guardians-decision", str(report)],
+                check=True,
+                capture_output=True,
+            )
+
     def env(self, monkeypatch: pytest.MonkeyPatch, *, sign: bool = True) -> None:
         monkeypatch.setenv("GUARDIANS_ALLOWED_SIGNERS", str(self.allowed))
         if sign:

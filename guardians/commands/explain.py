@@ -20,6 +20,7 @@ def all_rules() -> tuple[type[Any], ...]:
         + backup.RULES
         + process.RULES
         + process.CANARY_RULES
+        + process.EVIDENCE_RULES
         + codes.RULES
     )
 

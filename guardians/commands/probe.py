@@ -54,6 +54,7 @@ def probe_epic(
     from guardians.probe.series import SERIES, append
     from guardians.store.atomic import atomic_write_bytes
     from guardians.store.layout import select_epics
+    from guardians.trust.evidence import seal
 
     target = select_epics(root, [epic])[0]
     config = load_config(root, config_path)
@@ -61,9 +62,11 @@ def probe_epic(
     body: dict[str, Any] = {}
     for number in range(1, rounds + 1):
         body = _probe(target.epic_id, config)
-        atomic_write_bytes(target.artifacts / "health_report.json", dump_json(body))
+        report = dump_json(body)
+        atomic_write_bytes(target.artifacts / "health_report.json", report)
+        seal(target.artifacts / "health_report.json", report)
         if watch:
-            append(target.artifacts / SERIES, body)
+            append(target.artifacts / SERIES, body, on_written=seal)
             _print(body, out, f"[{number}/{rounds}] ")
             if number < rounds:
                 sleep(interval)

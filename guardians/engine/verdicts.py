@@ -126,6 +126,7 @@ def _impact(subject: str) -> str:
         "unhealthy": "The service is not healthy enough to be declared operational.",
         "destructive_migration": "The migration can lose data or lock production tables.",
         "no_verified_backup": "Data lost by the migration could not be restored.",
+        "unsigned_evidence": "Nothing shows the guardians measured the service; its health is only a claim.",
     }.get(subject, "The change is not production ready.")
 
 

@@ -28,6 +28,9 @@ def evaluate(ctx: Context) -> Decision | None:
         config = _config(ctx)
     except InputError as exc:
         return veto(ctx, "invalid_artifact", [input_finding(exc)], "probe config is invalid")
+    unsigned = _unsigned(ctx, SERIES)
+    if unsigned:
+        return veto(ctx, "unsigned_evidence", unsigned, "health evidence is not signed by the guardians")
     if (ctx.epic.artifacts / SERIES).exists():
         from guardians.gates.canary import evaluate_series
 
@@ -91,3 +94,24 @@ def _report(ctx: Context, inp: HealthInput, findings: list[Finding], state: str,
         "port_conflicts": [{"port": p, "services": names} for p, names in port_conflicts(report)],
         "operational": operational and state != "inconclusive",
     }
+
+
+def _unsigned(ctx: Context, series: str) -> list[Finding]:
+    """Under a trust anchor, the health evidence this gate reads must be what `guardians probe` signed."""
+    from guardians.trust.anchor import active
+
+    if active().anchor is None:
+        return []
+    from guardians.rules.process import UnsignedHealthEvidence
+    from guardians.store.loaders import read_bounded
+    from guardians.trust.evidence import check
+
+    path = ctx.epic.artifacts / series
+    if not path.exists() and not path.is_symlink():
+        path = ctx.epic.artifacts / "health_report.json"
+    try:
+        data = read_bounded(path, display=ctx.epic.rel(path), max_bytes=64_000_000)
+    except InputError:
+        return []  # unreadable or missing: the reader below reports it with file and line
+    problem = check(path, data)
+    return list(UnsignedHealthEvidence.check([(ctx.epic.rel(path), problem)] if problem else []))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,12 @@ SERIES = "health_series.jsonl"
 MAX_SAMPLES = 10_000
 
 
-def append(path: Path, sample: dict[str, Any]) -> int:
-    """Append one sample durably; returns its 1-based number."""
+def append(path: Path, sample: dict[str, Any], on_written: Callable[[Path, bytes], None] | None = None) -> int:
+    """Append one sample durably; returns its 1-based number.
+
+    ``on_written`` gets the whole series after the append, under the lock (the
+    probe signs it there, so signature and series never disagree).
+    """
     from filelock import FileLock
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,6 +32,10 @@ def append(path: Path, sample: dict[str, Any]) -> int:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if on_written is not None:
+            from guardians.store.loaders import read_bounded
+
+            on_written(path, read_bounded(path, display=path.name, max_bytes=64_000_000))
     return number
 
 

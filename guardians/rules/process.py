@@ -322,8 +322,40 @@ def _inconclusive(message: str) -> Finding:
     )
 
 
+class UnsignedHealthEvidence(RuleUnit):
+    """What: under a trust anchor, health_report.json or health_series.jsonl carries no valid
+    guardians signature (`<file>.sig`), so nothing shows that `guardians probe` measured it.
+
+    Why: agents can write any file under the root; a health report that merely says the
+    services are fine is a claim, not a measurement. With a trust anchor configured, only
+    what the guardians' own probe wrote and signed counts as evidence.
+
+    Fix: run `guardians probe EPIC` (or `--watch` for a canary) where the guardians' signing
+    key is available (`GUARDIANS_SIGNING_KEY`), then resend the handoff.
+    """
+
+    code: ClassVar[str] = "PRC108"
+    name: ClassVar[str] = "process.unsigned-evidence"
+    severity: ClassVar[Severity] = Severity.ERROR
+    safer: ClassVar[str] = "let `guardians probe` write and sign the health evidence"
+
+    @classmethod
+    def check(cls, problems: list[tuple[str, str]]) -> Iterator[Finding]:
+        """``problems``: (file, why its signature does not hold) from the trust check."""
+        for file, why in problems:
+            yield cls.finding(
+                why,
+                file=file,
+                json_path="$",
+                subject="unsigned_evidence",
+                suggestion="run `guardians probe` with the guardians' signing key, then resend the handoff",
+            )
+
+
 RULES: tuple[type[Any], ...] = (MetricCritical, MetricWarning, ServiceDown, PortConflict, MetricsMissing)
 CANARY_RULES: tuple[type[Any], ...] = (CanaryFailed, CanaryInconclusive)
+# Checked before either path reads its evidence (under a trust anchor only).
+EVIDENCE_RULES: tuple[type[Any], ...] = (UnsignedHealthEvidence,)
 
 
 def check_all(inp: HealthInput) -> list[Finding]:

@@ -101,6 +101,10 @@ def _git_show(root: Path, ref: str, rel: str) -> bytes | None:
     return shown.stdout
 
 
+# Evidence the guardians' tools sign when they measure (guardians/trust/evidence.py); no decision writes them.
+EVIDENCE_FILES = frozenset({"health_report.json", "health_series.jsonl"})
+
+
 def _signed_outputs(epic: object, anchor: AllowedSigners) -> Iterator[Problem]:
     from guardians.store.decision_log import DecisionLog
     from guardians.store.layout import Epic
@@ -119,6 +123,8 @@ def _signed_outputs(epic: object, anchor: AllowedSigners) -> Iterator[Problem]:
         target = sig.with_name(sig.name[: -len(".sig")])
         if sig.is_symlink() or target.is_symlink() or not target.is_file() or "quarantine" in sig.parts:
             continue
+        if target.name in EVIDENCE_FILES:
+            continue  # signed by `guardians probe` as evidence, not written by a decision
         try:
             armored = sig.read_bytes()[:MAX_SIG].decode("ascii")
             data = target.read_bytes()

@@ -5,6 +5,7 @@ canary analysis with services stopped mid-run."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -262,3 +263,46 @@ def test_a_hanging_probe_returns_within_its_deadline(fake_http):
     run = runner.run(cfg)
     assert run.results[0].status == "unknown"
     assert time.monotonic() - started < 60  # generous: only proves it did not wait for the drip to end
+
+
+def test_under_a_trust_anchor_only_signed_health_evidence_counts(repo, tmp_path, run_cli, fake_http, monkeypatch):
+    from tests.trust_keys import SSH_KEYGEN, make_keys, ssh_verify
+
+    if SSH_KEYGEN is None:
+        pytest.skip("ssh-keygen (openssh-client) is not installed")
+    keys = make_keys(tmp_path / "keys")
+    keys.env(monkeypatch)
+    root = repo
+    artifacts = consensus(root, "epic_1") / "artifacts"
+    # the example's hand-written health report is a claim: process vetoes it under the anchor
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    last = log_entries(root, "epic_1")[-1]
+    assert (last["agent"], last["decision"]) == ("process", "veto")
+    assert {f["code"] for f in last["details"]["findings"]} == {"PRC108"}
+
+    # the probe measures and signs; stock OpenSSH agrees; a fixed resend is operational
+    cfg = _config(root, [{"name": "api", "http": {"url": f"http://127.0.0.1:{fake_http.port}/health"}}])
+    assert run_cli("probe", "epic_1", "--root", str(root), "--config", str(cfg)).exit_code == 0
+    report = (artifacts / "health_report.json").read_bytes()
+    signature = (artifacts / "health_report.json.sig").read_text()
+    assert ssh_verify(keys.allowed, "guardians", "guardians-decision", signature, report, tmp_path)
+    inbox = consensus(root, "epic_1") / "messages" / "inbox" / "migration"
+    (inbox / "002_handoff.yaml").write_text(
+        "from: quality\nto: migration\ntimestamp: '2026_11_30_10_00_00'\nepic_id: epic_1\niteration: 2\n"
+        "type: handoff\nsubject: ready_for_guardians\ncontent: {}\n"
+    )
+    os.utime(inbox / "002_handoff.yaml", (1, 1))
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    assert log_entries(root, "epic_1")[-1]["decision"] == "operational"
+
+    # an agent "improves" the signed report afterwards: vetoed again, naming the file
+    (artifacts / "health_report.json").write_bytes(report.replace(b'"status"', b'"status" ', 1))
+    (inbox / "003_handoff.yaml").write_text(
+        "from: quality\nto: migration\ntimestamp: '2026_11_30_11_00_00'\nepic_id: epic_1\niteration: 3\n"
+        "type: handoff\nsubject: ready_for_guardians\ncontent: {}\n"
+    )
+    os.utime(inbox / "003_handoff.yaml", (1, 1))
+    run_cli("run", "--root", str(root))
+    last = log_entries(root, "epic_1")[-1]
+    assert last["decision"] == "veto" and last["details"]["findings"][0]["code"] == "PRC108"
+    assert "signature does not verify" in last["details"]["findings"][0]["message"]
