@@ -175,3 +175,30 @@ def test_agent_vetoes_do_not_count_towards_the_cap(example, run_cli):
     vetoes = [n for d, n in guardian if d in ("veto", "escalate")]
     assert vetoes == [1, 2, 3]
     assert guardian[-1][0] == "escalate"
+
+
+def test_anchor_namespace_matches_sshsig_and_send_without_anchor_loads_no_signature_code(example, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from guardians.trust import anchor, sshsig
+
+    assert anchor.NS_DECISION == sshsig.NS_DECISION
+    root = example("clean")
+    draft = tmp_path / "h.yaml"
+    draft.write_text(
+        "from: quality\nto: migration\ntimestamp: '2026_11_22_10_05_00'\nepic_id: epic_1\niteration: 2\n"
+        "type: handoff\nsubject: ready_for_guardians\ncontent: {}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUARDIANS_")}
+    code = (
+        "import sys; from guardians.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('guardians.trust')))"
+    )
+    argv = ["send", "epic_1", "--to", "migration", str(draft), "--root", str(root)]
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, check=False)
+    assert "delivered" in done.stdout, done.stdout + done.stderr
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "allowed_signers" not in loaded and "sshsig" not in loaded and "keys" not in loaded, loaded

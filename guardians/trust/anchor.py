@@ -17,11 +17,15 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guardians.errors import UsageError
-from guardians.trust.allowed_signers import AllowedSigners, parse_allowed_signers
-from guardians.trust.keys import Signer, signer_from_env
-from guardians.trust.sshsig import NS_DECISION
+
+if TYPE_CHECKING:  # the signature modules load only when an anchor or a key is configured (start-up cost)
+    from guardians.trust.allowed_signers import AllowedSigners
+    from guardians.trust.keys import Signer
+
+NS_DECISION = "guardians-decision"  # == guardians.trust.sshsig.NS_DECISION (a test keeps them equal)
 
 SIGNERS_ENV = "GUARDIANS_ALLOWED_SIGNERS"
 REF_ENV = "GUARDIANS_TRUST_REF"
@@ -69,10 +73,14 @@ def load_anchor(root: Path, trust_ref: str | None = None) -> AllowedSigners | No
             data = path.read_bytes()[:MAX_SIGNERS_FILE]
         except OSError as exc:
             raise UsageError(f"{SIGNERS_ENV}: cannot read {path}: {exc.strerror or exc}") from None
+        from guardians.trust.allowed_signers import parse_allowed_signers
+
         return parse_allowed_signers(data.decode("utf-8", "replace"), str(path))
     ref = trust_ref or os.environ.get(REF_ENV)
     if not ref:
         return None
+    from guardians.trust.allowed_signers import parse_allowed_signers
+
     return parse_allowed_signers(_git_show(root, ref, COMMITTED_PATH), f"{COMMITTED_PATH} at {ref}")
 
 
@@ -104,7 +112,11 @@ def load_trust(
     would fail verification, so it refuses to start instead.
     """
     anchor = load_anchor(root, trust_ref)
-    signer = signer_from_env(signing_key, root) if signs else None
+    signer = None
+    if signs:
+        from guardians.trust.keys import signer_from_env
+
+        signer = signer_from_env(signing_key, root)
     if anchor is not None and signs:
         if signer is None:
             raise UsageError(
