@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from guardians.errors import LogCorruptError
 from guardians.protocol.order import GUARDIANS
@@ -518,30 +518,6 @@ def verify_file(path: Path, epic_id: str, anchor: AllowedSigners | None = None) 
     return VerifyResult(
         True, verifier.entries, verifier.head, None, None, verifier.agent_lines, verifier.signed, verifier.seq
     )
-
-
-def verify_command(root: Path, epic_ids: list[str], out: IO[str], anchor: AllowedSigners | None = None) -> int:
-    from guardians.store.layout import select_epics
-    from guardians.trust.anchor import UNSIGNED_NOTE
-
-    epics = select_epics(root, epic_ids)
-    out.write(f"trust: {UNSIGNED_NOTE}\n" if anchor is None else f"trust: signatures checked against {anchor.source}\n")
-    if not epics:
-        out.write(f"no epics under {root / 'docs' / 'specs'}\n")
-        return 0
-    status = 0
-    for epic in epics:
-        result = verify_file(epic.log_path, epic.epic_id, anchor)
-        rel = epic.rel(epic.log_path)
-        if result.ok:
-            agents = f", {result.agent_lines} agent lines" if result.agent_lines else ""
-            signed = f", {result.signed} signed" if anchor is not None else ""
-            out.write(f"{rel}: ok, {result.entries} entries{signed}{agents}, head {result.head[:12]}\n")
-        else:
-            where = rel if result.line is None else f"{rel}:{result.line}"
-            out.write(f"{where}: BROKEN: {result.problem} ({result.entries} entries verified before it)\n")
-            status = 1
-    return status
 
 
 def check_origin(path: Path, epic_id: str, display: str) -> None:
