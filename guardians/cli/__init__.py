@@ -1,46 +1,30 @@
 """Click wiring only. Each subcommand calls one function of its module in
 :mod:`guardians.commands` that returns an exit code. Those modules are
 imported lazily inside the commands so that ``guardians --help`` stays fast.
+The agent-facing commands are wired in ``agents.py``, the evidence commands in
+``evidence.py``, and the options they share in ``options.py``.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from guardians import __version__
+from guardians.cli.agents import check_write_cmd, hook, mcp, prompt
+from guardians.cli.evidence import checkpoint, probe
+from guardians.cli.options import (
+    ROOT_OPTION,
+    SIGNING_KEY_OPTION,
+    TRUST_REF_OPTION,
+)
+from guardians.cli.options import exit_with as _exit
+from guardians.cli.options import stdout as _stdout
+from guardians.cli.options import use_trust as _use_trust
 from guardians.errors import exit_codes_help
-
-ROOT_OPTION = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Repository root that holds docs/specs/epic_<N>/.",
-)
-
-
-TRUST_REF_OPTION = click.option(
-    "--trust-ref",
-    metavar="REF",
-    help="Trust anchor: .guardians/allowed_signers as committed at this git ref (CI: the base branch). "
-    "GUARDIANS_ALLOWED_SIGNERS (a file outside the root) takes precedence. See docs/security.md.",
-)
-SIGNING_KEY_OPTION = click.option(
-    "--signing-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The guardians' OpenSSH Ed25519 private key (default: $GUARDIANS_SIGNING_KEY); outside the root, mode 600.",
-)
-
-
-def _use_trust(root: Path, trust_ref: str | None, *, signs: bool = False) -> None:
-    """Resolve the trust anchor once for the command (``signs``: it writes signed files, so it needs the key)."""
-    from guardians.trust.anchor import load_trust, use
-
-    use(load_trust(root, trust_ref=trust_ref, signs=signs))
 
 
 class _Group(click.Group):
@@ -493,195 +477,6 @@ def report(root: Path, trust_ref: str | None, epic: str, html: Path) -> None:
 
 @cli.command()
 @ROOT_OPTION
-@click.option("--list-tools", is_flag=True, help="Print the tools with their input and output schemas, and exit.")
-def mcp(root: Path, list_tools: bool) -> None:
-    """Serve the guardians to an agent over stdio (Model Context Protocol).
-
-    Tools: schema, check, write_artifact, send, run, init, status, log,
-    explain, lint_migration. Register it in Claude Code, Cursor or Codex as
-    described in docs/agents.md.
-    """
-    from guardians.commands.mcp import mcp_command
-
-    _exit(mcp_command(root, list_tools, _stdout(), sys.stderr))
-
-
-@cli.command()
-@click.argument("role", type=click.Choice(["quality", "developer", "architect", "tech-lead"]))
-def prompt(role: str) -> None:
-    """Print the prompt for an upstream agent: what to write, where, in which shape, with which tools."""
-    from guardians.commands.prompt import print_prompt
-
-    _exit(print_prompt(role, _stdout()))
-
-
-@cli.group()
-def hook() -> None:
-    """Write guards for coding agents (see docs/agents.md)."""
-
-
-@hook.command("claude-code")
-def hook_claude_code() -> None:
-    """PreToolUse hook for Write, Edit and MultiEdit: reads the event on stdin.
-
-    Exit 0 allows the write; exit 2 blocks it with the reasons on stderr:
-    files the guardians own, and artifacts or messages that would not validate.
-    """
-    from guardians.commands.hook import claude_code_hook
-
-    _exit(claude_code_hook(sys.stdin.buffer, sys.stderr))
-
-
-@cli.command("check-write")
-@click.argument("args", nargs=-1, required=True, metavar="PATH... | PATH -")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check_write_cmd(args: tuple[str, ...], fmt: str) -> None:
-    """May an agent write PATH? Guardian-owned files are refused; artifacts and messages must validate.
-
-    With `-` the new content of PATH is read from stdin; otherwise each PATH
-    is checked as it is on disk. Exit 0 allowed, 1 refused, 2 usage error.
-    """
-    from guardians.commands.check_write import check_write
-
-    _exit(check_write(list(args), fmt, sys.stdin.buffer, _stdout(), sys.stderr))
-
-
-@cli.command()
-@ROOT_OPTION
-@click.argument("epic")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="Probe config (YAML/JSON).")
-@click.option("--watch", is_flag=True, help="Probe COUNT times, INTERVAL apart, appending to the health series.")
-@click.option("--interval", type=click.FloatRange(min=0), default=10.0, show_default=True, metavar="SECONDS")
-@click.option("--count", type=click.IntRange(min=1, max=10000), default=6, show_default=True)
-def probe(root: Path, epic: str, config: Path | None, watch: bool, interval: float, count: int) -> None:
-    """Probe EPIC's services (HTTP, TCP, PostgreSQL, Redis, host) and write health_report.json.
-
-    Services and thresholds come from --config or the [probe] table of
-    guardians.toml. Every probe has a timeout and they run concurrently; a
-    service without the metrics its thresholds need is inconclusive. With
-    --watch, samples go to health_series.jsonl and the canary analysis runs at
-    the end. Exit 0 healthy / canary successful, 1 otherwise. With the guardians'
-    key (GUARDIANS_SIGNING_KEY) both files are signed (<file>.sig); under a
-    trust anchor the process guardian accepts only signed health evidence.
-    """
-    _use_trust(root, None, signs=True)
-    from guardians.commands.probe import probe_epic
-
-    _exit(probe_epic(root, epic, config, _stdout(), watch=watch, interval=interval, count=count))
-
-
-FOLDER_OPTION = click.option(
-    "--folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Checkpoint folder (default: checkpoints.folder in guardians.toml, else ROOT/data/checkpoints).",
-)
-
-
-@cli.group()
-def checkpoint() -> None:
-    """Checkpoints the backup guardian can check: PostgreSQL dump, Redis RDB, files, signed metadata.
-
-    Passwords: put them in the URL, or leave them out and set PGPASSWORD /
-    REDISCLI_AUTH; they are never written to metadata or printed.
-    """
-
-
-@checkpoint.command("create")
-@ROOT_OPTION
-@FOLDER_OPTION
-@click.argument("name")
-@click.option("--include-database", "database", metavar="URL", help="pg_dump -Fc this PostgreSQL database.")
-@click.option("--include-redis", "redis", metavar="URL", help="RDB snapshot of this Redis server.")
-@click.option("--include", "include", multiple=True, metavar="PATH", help="Copy this config/env file (repeatable).")
-@click.option("--compress", is_flag=True, help="Compress the database dump (pg_dump -Z6; default -Z0).")
-@click.option(
-    "--retention",
-    type=click.Choice(["production", "development", "test", "milestone"]),
-    default="development",
-    show_default=True,
-)
-@click.option("--description", default="", help="Free text kept in metadata.json.")
-def checkpoint_create(root: Path, folder: Path | None, name: str, **opts: Any) -> None:
-    """Create checkpoint NAME; it appears only once every part is on disk."""
-    _use_trust(root, None, signs=True)
-    from guardians.checkpoint.create import CreateRequest
-    from guardians.commands.checkpoint import create_checkpoint, folder_for
-
-    req = CreateRequest(root, folder_for(root, folder), name, **{**opts, "include": list(opts["include"])})
-    _exit(create_checkpoint(req, _stdout()))
-
-
-@checkpoint.command("list")
-@ROOT_OPTION
-@FOLDER_OPTION
-@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
-def checkpoint_list(root: Path, folder: Path | None, as_json: bool) -> None:
-    """Checkpoints with age, size, retention, verified and restore-tested state."""
-    _use_trust(root, None, signs=False)
-    from guardians.commands.checkpoint import folder_for, list_checkpoints
-
-    _exit(list_checkpoints(folder_for(root, folder), _stdout(), as_json=as_json))
-
-
-@checkpoint.command("status")
-@ROOT_OPTION
-@FOLDER_OPTION
-@click.option("--max-age-hours", type=click.FloatRange(min=0, min_open=True), default=None, help="Default: settings.")
-def checkpoint_status_cmd(root: Path, folder: Path | None, max_age_hours: float | None) -> None:
-    """Newest verified checkpoint per class; exit 1 when none is younger than the maximum age."""
-    _use_trust(root, None, signs=False)
-    from guardians.commands.checkpoint import checkpoint_status, folder_for
-    from guardians.settings import load_settings
-
-    limit = max_age_hours or load_settings(root).checkpoints.max_age_hours
-    _exit(checkpoint_status(folder_for(root, folder), limit, _stdout()))
-
-
-@checkpoint.command("verify")
-@ROOT_OPTION
-@FOLDER_OPTION
-@click.argument("name")
-@click.option("--restore-test", is_flag=True, help="Also restore into a scratch database / redis-server and compare.")
-@click.option("--database", metavar="URL", help="Server for the scratch database (default: the one recorded).")
-def checkpoint_verify(root: Path, folder: Path | None, name: str, restore_test: bool, database: str | None) -> None:
-    """Re-check every checksum of NAME (exit 1 on a mismatch) and record the outcome."""
-    _use_trust(root, None, signs=True)
-    from guardians.commands.checkpoint import folder_for, verify_checkpoint
-
-    _exit(verify_checkpoint(folder_for(root, folder), name, _stdout(), restore_test=restore_test, database=database))
-
-
-@checkpoint.command("prune")
-@ROOT_OPTION
-@FOLDER_OPTION
-@click.option("--dry-run", is_flag=True, help="Only print what would be deleted.")
-def checkpoint_prune(root: Path, folder: Path | None, dry_run: bool) -> None:
-    """Apply retention: production 30 days, development 7, test 1, milestone never."""
-    _use_trust(root, None, signs=False)
-    from guardians.commands.checkpoint import folder_for, prune_checkpoints
-
-    _exit(prune_checkpoints(folder_for(root, folder), _stdout(), dry_run=dry_run))
-
-
-@checkpoint.command("recover")
-@ROOT_OPTION
-@FOLDER_OPTION
-@click.argument("name")
-@click.option("--force", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--database", metavar="URL", help="Restore into this database (default: the one recorded).")
-@click.option("--redis", metavar="URL", help="Restore into this Redis (default: the one recorded).")
-def checkpoint_recover(root: Path, folder: Path | None, name: str, force: bool, **opts: Any) -> None:
-    """Safety checkpoint first, then restore database, Redis and files of NAME."""
-    _use_trust(root, None, signs=True)
-    from guardians.commands.checkpoint import folder_for, recover_checkpoint
-
-    confirm = None if force else (lambda q: click.confirm(q, default=False))
-    _exit(recover_checkpoint(root, folder_for(root, folder), name, _stdout(), confirm=confirm, **opts))
-
-
-@cli.command()
-@ROOT_OPTION
 @TRUST_REF_OPTION
 @click.argument("epic")
 @click.option(
@@ -751,10 +546,6 @@ def record(
     )
 
 
-def _stdout() -> IO[str]:
-    # Looked up at call time so click's test runner (and redirections) apply.
-    return sys.stdout
-
-
-def _exit(code: int) -> None:
-    sys.exit(code)
+# Wired in their own modules: the agent-facing commands (agents.py) and the evidence commands (evidence.py).
+for command in (mcp, prompt, hook, check_write_cmd, probe, checkpoint):
+    cli.add_command(command)
