@@ -17,6 +17,7 @@ from guardians import __version__
 from guardians.cli.agents import check_write_cmd, hook, mcp, prompt
 from guardians.cli.evidence import checkpoint, probe
 from guardians.cli.options import (
+    JSON_FORMAT_OPTION,
     ROOT_OPTION,
     SIGNING_KEY_OPTION,
     TRUST_REF_OPTION,
@@ -67,14 +68,7 @@ def cli() -> None:
 @TRUST_REF_OPTION
 @SIGNING_KEY_OPTION
 @click.argument("epics", nargs=-1)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: see docs/machine-contract.md.",
-)
+@JSON_FORMAT_OPTION
 def run(root: Path, trust_ref: str | None, signing_key: Path | None, epics: tuple[str, ...], fmt: str) -> None:
     """Process every pending message until nothing is left.
 
@@ -122,14 +116,7 @@ def close(root: Path, epic: str, reason: str, by: str) -> None:
 @cli.command()
 @ROOT_OPTION
 @click.argument("epic")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: see docs/machine-contract.md.",
-)
+@JSON_FORMAT_OPTION
 def init(root: Path, epic: str, fmt: str) -> None:
     """Scaffold a new epic: epic_<N>.md, artifacts/ and one inbox per agent."""
     from guardians.commands.init import init_epic
@@ -148,14 +135,7 @@ def init(root: Path, epic: str, fmt: str) -> None:
 )
 @TRUST_REF_OPTION
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: see docs/machine-contract.md.",
-)
+@JSON_FORMAT_OPTION
 def send(root: Path, epic: str, to: str, trust_ref: str | None, file: Path, fmt: str) -> None:
     """Validate a message FILE and drop it atomically into EPIC's inbox.
 
@@ -311,14 +291,7 @@ def schema() -> None:
 
 
 @schema.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: see docs/machine-contract.md.",
-)
+@JSON_FORMAT_OPTION
 def schema_list(fmt: str) -> None:
     """List schema names with their $id."""
     from guardians.commands.schema import list_schemas
@@ -366,14 +339,7 @@ def schema_catalog_cmd(directory: Path) -> None:
 @cli.command(short_help="Print a rule's What / Why / Fix (e.g. MIG101, DEP101).")
 @click.argument("code", required=False)
 @click.option("--all", "all_", is_flag=True, help="Print every rule (markdown).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: see docs/machine-contract.md.",
-)
+@JSON_FORMAT_OPTION
 def explain(code: str | None, all_: bool, fmt: str) -> None:
     """Print the documentation of a rule CODE (e.g. MIG101, DEP101)."""
     from guardians.commands.explain import explain_rule

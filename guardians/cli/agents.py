@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from guardians.cli.options import ROOT_OPTION
+from guardians.cli.options import JSON_FORMAT_OPTION, ROOT_OPTION
 from guardians.cli.options import exit_with as _exit
 from guardians.cli.options import stdout as _stdout
 
@@ -58,7 +58,7 @@ def hook_claude_code() -> None:
 
 @click.command("check-write")
 @click.argument("args", nargs=-1, required=True, metavar="PATH... | PATH -")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@JSON_FORMAT_OPTION
 def check_write_cmd(args: tuple[str, ...], fmt: str) -> None:
     """May an agent write PATH? Guardian-owned files are refused; artifacts and messages must validate.
 

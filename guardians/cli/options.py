@@ -17,6 +17,15 @@ ROOT_OPTION = click.option(
 )
 
 
+# Commands whose output is data: text for people, json with a stable shape for programs.
+JSON_FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: see docs/machine-contract.md.",
+)
 TRUST_REF_OPTION = click.option(
     "--trust-ref",
     metavar="REF",

@@ -74,8 +74,9 @@ class Admission:
     def iteration(self) -> int:
         """The message's iteration when usable, else 1 (keeps the log's iterations monotonic)."""
         value = self.message.get("iteration") if self.message else None
-        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000
-        return value if ok else 1  # type: ignore[return-value]
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000:
+            return value
+        return 1
 
 
 def admit(
@@ -190,7 +191,7 @@ def _routing(epic: Epic, inbox: str, rel: str, message: dict[str, Any]) -> tuple
             ]
         vetoes += InvalidMessage.check(problems[:MAX_FINDINGS], rel, "approval")
     if message["from"] in GUARDIANS and kind != "handoff":
-        rejects += [f for f in vetoes if f not in rejects]
+        rejects += vetoes
         vetoes = []
     return rejects, vetoes
 
