@@ -78,7 +78,7 @@ def watch_command(
         log.error("watch_start_failed", error=str(exc), hint=_limits_hint(exc))
         return EXIT_WATCH_FAILED
     try:
-        with _signals(stop, source, log), _serve(address, watcher, metrics, log):
+        with _signals(stop, source, watcher), _serve(address, watcher, metrics, log):
             return watcher.run()
     except _ListenError as exc:
         log.error("http_listen_failed", error=str(exc))
@@ -124,14 +124,18 @@ def _limits_hint(exc: OSError) -> str:
 
 
 @contextmanager
-def _signals(stop: threading.Event, source: EventSource, log: Any) -> Iterator[None]:
+def _signals(stop: threading.Event, source: EventSource, watcher: Watcher) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum: int, frame: Any) -> None:
-        if not stop.is_set():
-            log.info("stop_requested", signal=signal.Signals(signum).name)
+        # No I/O here: the handler runs on the main thread between two
+        # bytecodes, possibly inside the logger's write, whose lock is not
+        # re-entrant - logging from here deadlocked the watcher for good.
+        # The loop logs ``stop_requested`` itself when it sees the flag.
+        if watcher.stop_reason is None:
+            watcher.stop_reason = signal.Signals(signum).name
         stop.set()
         source.wake()
 

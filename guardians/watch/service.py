@@ -110,6 +110,8 @@ class Watcher:
         self._last_scan_wall: float | None = None
         self._heartbeat = clock()
         self.ready = False
+        # Set (by a signal handler) to say why ``stop`` was set; logged by the loop.
+        self.stop_reason: str | None = None
         self.decided = 0
         self._settle_rounds = math.ceil((SETTLE_INVALID + 1.0) / self.config.recheck)
         self._storage_failed: str | None = None
@@ -139,6 +141,8 @@ class Watcher:
                 break
             self.ready = True
             self._apply(self.source.take(self._timeout(self.clock())))
+        if self.stop_reason is not None:
+            self.log.info("stop_requested", signal=self.stop_reason)
         self.log.info("watch_stopped", decided=self.decided, queued=len(self._due))
         return EXIT_OK
 

@@ -64,3 +64,49 @@ def test_watch_help_lists_its_exit_codes(run_cli):
     assert result.exit_code == 0
     text = " ".join(result.output.split())
     assert "exit 3" in text and "exit 4" in text
+
+
+# Run in a child so that a regression hangs the child, not the test session.
+_SIGNAL_DURING_LOG_WRITE = """
+import io, os, signal, sys, threading
+from pathlib import Path
+from guardians.commands.watch import _signals
+from guardians.watch.service import Watcher
+from guardians.watch.service_log import make_logger
+
+class Stream(io.StringIO):
+    fired = False
+    def write(self, text):
+        # The signal lands while the logger holds its (non re-entrant) write lock.
+        if not Stream.fired:
+            Stream.fired = True
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().write(text)
+
+class Source:
+    woken = False
+    def wake(self):
+        Source.woken = True
+
+stream = Stream()
+log = make_logger("json", stream)
+stop = threading.Event()
+watcher = Watcher(Path(sys.argv[1]), Source(), stop, logger=log)
+with _signals(stop, Source(), watcher):
+    log.info("decision", agent="deploy")
+assert stop.is_set() and Source.woken and watcher.stop_reason == "SIGTERM"
+assert stream.getvalue().count("\\n") == 1, stream.getvalue()
+print("survived")
+"""
+
+
+def test_a_stop_signal_during_a_log_write_does_not_deadlock_the_watcher(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_DURING_LOG_WRITE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,  # bounds the deadlock this test exists for
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "survived"
