@@ -8,20 +8,27 @@
     ...
 
 The same file holds ``[lint-migrations]`` (guardians/migrations/config.py). It is
-in the repository, so an agent can edit it: the backup gate caps the maximum
-age, and every threshold used is written into the report it judged.
+in the repository, so an agent can edit it. Under a trust anchor the gates
+therefore read it from where the anchor comes from (see ``load_settings``);
+without one, the backup gate still caps the maximum age, and every threshold
+used is written into the report it judged.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from guardians.errors import InputError, Location
+from guardians.errors import InputError, Location, UsageError
+
+if TYPE_CHECKING:
+    from guardians.trust.anchor import Trust
 
 FILENAME = "guardians.toml"
+SETTINGS_ENV = "GUARDIANS_SETTINGS"
 MAX_AGE_CEILING_HOURS = 168.0
 
 
@@ -48,23 +55,71 @@ class Settings(BaseModel):
         return root / rel
 
 
-def load_settings(root: Path) -> Settings:
-    """Defaults when the file is absent; a clear InputError (file, key path) when it is wrong."""
+def load_settings(root: Path, trust: Trust | None = None) -> Settings:
+    """The settings in force; defaults when there is no file, a clear InputError (file, key path) when it is wrong.
+
+    Without a trust anchor they come from the working tree. Under an anchor
+    they come from where the anchor comes from, because an agent can edit the
+    working tree: with a trust ref, ``guardians.toml`` as committed at that
+    ref; with ``GUARDIANS_ALLOWED_SIGNERS``, the file ``GUARDIANS_SETTINGS``
+    names (outside the root) or else the defaults.
+    """
     import tomllib
 
-    from guardians.store.loaders import read_bounded
+    if trust is None:
+        from guardians.trust.anchor import active
 
-    path = root / FILENAME
-    if not path.exists() and not path.is_symlink():
+        trust = active()
+    found = _source(root, trust)
+    if found is None:
         return Settings()
-    data = read_bounded(path, display=FILENAME)
+    display, data = found
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(Location(FILENAME), f"not valid TOML: {exc}") from None
+        raise InputError(Location(display), f"not valid TOML: {exc}") from None
     try:
         return Settings.model_validate(doc)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
-        raise InputError(Location(FILENAME, where), err["msg"]) from None
+        raise InputError(Location(display, where), err["msg"]) from None
+
+
+def settings_source(root: Path, trust: Trust) -> str:
+    """Where the settings in force are read from, in words (``status`` and reports say it)."""
+    if trust.anchor is None:
+        return f"{FILENAME} in the working tree"
+    if trust.ref is not None:
+        return f"{FILENAME} at {trust.ref}"
+    path = os.environ.get(SETTINGS_ENV)
+    return path if path else f"defaults ({SETTINGS_ENV} is not set)"
+
+
+def _source(root: Path, trust: Trust) -> tuple[str, bytes] | None:
+    from guardians.store.loaders import MAX_BYTES, read_bounded
+
+    if trust.anchor is None:
+        path = root / FILENAME
+        if not path.exists() and not path.is_symlink():
+            return None
+        return FILENAME, read_bounded(path, display=FILENAME)
+    if trust.ref is not None:
+        from guardians.store.git_ref import read_at_ref
+
+        data = read_at_ref(root, trust.ref, FILENAME, option="--trust-ref")
+        if data is None:
+            return None
+        display = f"{FILENAME} at {trust.ref}"
+        if len(data) > MAX_BYTES:
+            raise InputError(Location(display), f"larger than {MAX_BYTES} bytes")
+        return display, data
+    text = os.environ.get(SETTINGS_ENV)
+    if not text:
+        return None
+    path = Path(text)
+    if path.resolve().is_relative_to(root.resolve()):
+        raise UsageError(
+            f"{SETTINGS_ENV}={path} lies inside the repository root, where agents can change it; keep it outside"
+        )
+    return str(path), read_bounded(path, display=str(path))

@@ -142,7 +142,7 @@ def test_trust_ref_reads_the_committed_anchor_not_the_working_tree(example, run_
     assert ran.exit_code == 0 and ".guardians/allowed_signers at main" in ran.stderr
     assert run_cli("log", "verify", "--root", str(root), "--trust-ref", "main").exit_code == 0
     bad_ref = run_cli("log", "verify", "--root", str(root), "--trust-ref", "nope")
-    assert bad_ref.exit_code == 2 and "cannot read .guardians/allowed_signers at nope" in bad_ref.output
+    assert bad_ref.exit_code == 2 and "--trust-ref nope: not a commit" in bad_ref.output
 
 
 # --- the shared log: agent lines ----------------------------------------------------------------
@@ -202,3 +202,92 @@ def test_anchor_namespace_matches_sshsig_and_send_without_anchor_loads_no_signat
     assert "delivered" in done.stdout, done.stdout + done.stderr
     loaded = done.stdout.strip().splitlines()[-1]
     assert "allowed_signers" not in loaded and "sshsig" not in loaded and "keys" not in loaded, loaded
+
+
+# --- the gates' settings under an anchor --------------------------------------------------------
+
+
+def _anchored_repo(root: Path, keys: Keys, committed_toml: str | None) -> None:
+    (root / ".guardians").mkdir(exist_ok=True)
+    (root / ".guardians" / "allowed_signers").write_text(keys.allowed.read_text())
+    if committed_toml is not None:
+        (root / "guardians.toml").write_text(committed_toml)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "anchor and settings")
+
+
+def test_settings_under_a_trust_ref_come_from_the_ref_not_the_working_tree(example, keys, monkeypatch):
+    from guardians.errors import UsageError
+    from guardians.settings import load_settings, settings_source
+    from guardians.trust.anchor import UNKEYED, load_trust
+
+    monkeypatch.delenv("GUARDIANS_ALLOWED_SIGNERS", raising=False)
+    root = example("clean")
+    _anchored_repo(root, keys, "[checkpoints]\nmax_age_hours = 6\n")
+    # The agent loosens the working tree's copy (and could commit it on its branch).
+    (root / "guardians.toml").write_text("[checkpoints]\nmax_age_hours = 168\n")
+    trust = load_trust(root, trust_ref="main")
+    assert trust.ref == "main"
+    assert load_settings(root, trust).checkpoints.max_age_hours == 6
+    assert settings_source(root, trust) == "guardians.toml at main"
+    assert load_settings(root, UNKEYED).checkpoints.max_age_hours == 168  # unsigned mode: the working tree
+    # Nothing committed at the ref: the defaults, whatever the working tree says.
+    _git(root, "rm", "-q", "--cached", "guardians.toml")
+    _git(root, "commit", "-qm", "no settings")
+    assert load_settings(root, trust).checkpoints.max_age_hours == 24
+    # A committed file that is wrong is named with the ref and the key path.
+    (root / "guardians.toml").write_text("[checkpoints]\nmax_age_hours = 1000\n")
+    _git(root, "add", "guardians.toml")
+    _git(root, "commit", "-qm", "bad settings")
+    with pytest.raises(Exception, match=r"max_age_hours") as bad:
+        load_settings(root, trust)
+    assert "guardians.toml at main" in str(bad.value) and "$.checkpoints.max_age_hours" in str(bad.value)
+    with pytest.raises(UsageError, match="not a commit"):
+        load_trust(root, trust_ref="no-such-branch")
+
+
+def test_settings_with_an_anchor_file_come_from_guardians_settings_outside_the_root(
+    example, keys, monkeypatch, tmp_path
+):
+    from guardians.errors import UsageError
+    from guardians.settings import load_settings
+    from guardians.trust.anchor import load_trust
+
+    root = example("clean")
+    (root / "guardians.toml").write_text("[checkpoints]\nmax_age_hours = 168\n")
+    keys.env(monkeypatch, sign=False)
+    trust = load_trust(root)
+    assert trust.keyed and trust.ref is None
+    monkeypatch.delenv("GUARDIANS_SETTINGS", raising=False)
+    assert load_settings(root, trust).checkpoints.max_age_hours == 24  # not the working tree's 168
+    outside = tmp_path / "settings.toml"
+    outside.write_text("[checkpoints]\nmax_age_hours = 12\n")
+    monkeypatch.setenv("GUARDIANS_SETTINGS", str(outside))
+    assert load_settings(root, trust).checkpoints.max_age_hours == 12
+    monkeypatch.setenv("GUARDIANS_SETTINGS", str(root / "guardians.toml"))
+    with pytest.raises(UsageError, match="inside the repository root"):
+        load_settings(root, trust)
+
+
+def test_a_keyed_run_ignores_settings_an_agent_broke_in_the_working_tree(example, run_cli, keys, monkeypatch):
+    import shutil
+
+    monkeypatch.delenv("GUARDIANS_ALLOWED_SIGNERS", raising=False)
+    monkeypatch.setenv("GUARDIANS_SIGNING_KEY", str(keys.guardians))
+    root = example("clean")
+    keys.sign_health(root)
+    _anchored_repo(root, keys, None)
+    twin = root.parent / "unkeyed"
+    shutil.copytree(root, twin)
+    for where in (root, twin):
+        (where / "guardians.toml").write_text('[probe]\nthresholds = "loose"\n')
+    monkeypatch.delenv("GUARDIANS_SIGNING_KEY")
+    unkeyed = run_cli("run", "--root", str(twin))
+    assert unkeyed.exit_code == 0, unkeyed.output
+    process = [e for e in log_entries(twin, "epic_1") if e["agent"] == "process"][-1]
+    assert process["decision"] == "veto" and "guardians.toml" in str(process["details"])
+    monkeypatch.setenv("GUARDIANS_SIGNING_KEY", str(keys.guardians))
+    keyed = run_cli("run", "--root", str(root), "--trust-ref", "main")
+    assert keyed.exit_code == 0, keyed.output
+    assert log_entries(root, "epic_1")[-1]["decision"] == "operational"

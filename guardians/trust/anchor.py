@@ -14,7 +14,6 @@ unsigned and protects against accidents only.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +42,8 @@ class Trust:
 
     anchor: AllowedSigners | None = None
     signer: Signer | None = None
+    # The git ref the anchor was read from; the gates' settings are read there too.
+    ref: str | None = None
 
     @property
     def keyed(self) -> bool:
@@ -76,30 +77,23 @@ def load_anchor(root: Path, trust_ref: str | None = None) -> AllowedSigners | No
         from guardians.trust.allowed_signers import parse_allowed_signers
 
         return parse_allowed_signers(data.decode("utf-8", "replace"), str(path))
-    ref = trust_ref or os.environ.get(REF_ENV)
+    ref = anchor_ref(trust_ref)
     if not ref:
         return None
+    from guardians.store.git_ref import read_at_ref
     from guardians.trust.allowed_signers import parse_allowed_signers
 
-    return parse_allowed_signers(_git_show(root, ref, COMMITTED_PATH), f"{COMMITTED_PATH} at {ref}")
+    committed = read_at_ref(root, ref, COMMITTED_PATH, option="--trust-ref")
+    if committed is None:
+        raise UsageError(f"cannot read {COMMITTED_PATH} at {ref}: it is not committed there")
+    return parse_allowed_signers(committed[:MAX_SIGNERS_FILE].decode("utf-8", "replace"), f"{COMMITTED_PATH} at {ref}")
 
 
-def _git_show(root: Path, ref: str, path: str) -> str:
-    if ref.startswith("-") or ":" in ref:
-        raise UsageError(f"--trust-ref {ref!r} is not a git ref")
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "show", f"{ref}:{path}"],
-            capture_output=True,
-            check=False,
-            timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"cannot run git to read {path} at {ref}: {exc}") from None
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"cannot read {path} at {ref}: {reason[-1] if reason else 'git show failed'}")
-    return done.stdout[:MAX_SIGNERS_FILE].decode("utf-8", "replace")
+def anchor_ref(trust_ref: str | None) -> str | None:
+    """The ref the anchor is read from; None when there is none or it comes from a file outside the root."""
+    if os.environ.get(SIGNERS_ENV):
+        return None
+    return trust_ref or os.environ.get(REF_ENV) or None
 
 
 def load_trust(
@@ -128,7 +122,7 @@ def load_trust(
                 f"signing key {signer.path} is not allowed for {NS_DECISION} by {anchor.source}; "
                 'add its public key there with namespaces="guardians-decision"'
             )
-    return Trust(anchor, signer)
+    return Trust(anchor, signer, anchor_ref(trust_ref) if anchor is not None else None)
 
 
 # The trust of this process, resolved once by the command that started it;

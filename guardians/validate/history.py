@@ -14,7 +14,6 @@ log that should hold its decision: the log lost its tail.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +46,9 @@ def _extends(root: Path, epic: object, ref: str) -> Iterator[Problem]:
 
     assert isinstance(epic, Epic)
     rel = epic.rel(epic.log_path)
-    before = _git_show(root, ref, rel)
+    from guardians.store.git_ref import read_at_ref
+
+    before = read_at_ref(root, ref, rel, option="--since")
     if before is None:
         return  # no log at REF: anything extends nothing
     try:
@@ -72,33 +73,6 @@ def _extends(root: Path, epic: object, ref: str) -> Iterator[Problem]:
 def _first_difference(a: bytes, b: bytes) -> int:
     n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     return a[:n].count(b"\n") + 1
-
-
-def _git_show(root: Path, ref: str, rel: str) -> bytes | None:
-    from guardians.errors import UsageError
-
-    if ref.startswith("-") or ":" in ref:
-        raise UsageError(f"--since {ref!r} is not a git ref")
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "cat-file", "-e", f"{ref}:{rel}"], capture_output=True, check=False, timeout=60
-        )
-        if done.returncode != 0:
-            verify = subprocess.run(
-                ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-                capture_output=True,
-                check=False,
-                timeout=60,
-            )
-            if verify.returncode != 0:
-                raise UsageError(f"--since {ref}: not a commit in {root}")
-            return None
-        shown = subprocess.run(
-            ["git", "-C", str(root), "show", f"{ref}:{rel}"], capture_output=True, check=True, timeout=60
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise UsageError(f"--since {ref}: cannot run git: {exc}") from None
-    return shown.stdout
 
 
 # Evidence the guardians' tools sign when they measure (guardians/trust/evidence.py); no decision writes them.
