@@ -291,3 +291,50 @@ def test_a_keyed_run_ignores_settings_an_agent_broke_in_the_working_tree(example
     keyed = run_cli("run", "--root", str(root), "--trust-ref", "main")
     assert keyed.exit_code == 0, keyed.output
     assert log_entries(root, "epic_1")[-1]["decision"] == "operational"
+
+
+def test_watch_under_an_anchor_signs_every_entry_and_refuses_without_its_key(example, run_cli, keys, monkeypatch):
+    import json
+    import signal
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    keys.env(monkeypatch)
+    root = example("clean")
+    keys.sign_health(root)
+    err = root.parent / "watch.log"
+    with open(err, "wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "guardians", "watch", "--root", str(root), "--log-format", "json"],
+            stdout=subprocess.DEVNULL,
+            stderr=fh,
+            cwd=REPO,
+        )
+    try:
+        deadline = time.monotonic() + 120  # bounds a hang only
+        while not (log_entries(root, "epic_1") and log_entries(root, "epic_1")[-1]["decision"] == "operational"):
+            assert proc.poll() is None, err.read_text()
+            assert time.monotonic() < deadline, "the keyed watcher never reached operational"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(120)
+    assert code == 0, err.read_text()
+    entries = log_entries(root, "epic_1")
+    assert len(entries) == 5 and all(e["sig"].startswith("-----BEGIN SSH SIGNATURE-----") for e in entries)
+    verify = run_cli("log", "verify", "--root", str(root))
+    assert verify.exit_code == 0 and "5 entries, 5 signed" in verify.output
+    events = [json.loads(line) for line in err.read_text().splitlines() if line.startswith("{")]
+    assert [e["event"] for e in events if e["event"] == "stop_requested"] == ["stop_requested"]
+    # Without the key the watcher refuses to start rather than write entries nobody can verify.
+    monkeypatch.delenv("GUARDIANS_SIGNING_KEY")
+    refused = subprocess.run(
+        [sys.executable, "-m", "guardians", "watch", "--root", str(root), "--log-format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert refused.returncode == 2 and "no signing key" in refused.stderr
