@@ -295,32 +295,23 @@ def test_a_keyed_run_ignores_settings_an_agent_broke_in_the_working_tree(example
 
 def test_watch_under_an_anchor_signs_every_entry_and_refuses_without_its_key(example, run_cli, keys, monkeypatch):
     import json
-    import signal
     import sys
-    import time
 
     from tests.conftest import REPO
+    from tests.test_watch_procs import start_watch, stop, wait_until
 
     keys.env(monkeypatch)
     root = example("clean")
     keys.sign_health(root)
-    err = root.parent / "watch.log"
-    with open(err, "wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "guardians", "watch", "--root", str(root), "--log-format", "json"],
-            stdout=subprocess.DEVNULL,
-            stderr=fh,
-            cwd=REPO,
-        )
+    proc = start_watch(root, "keyed")
+    err = root / "watch-keyed.log"
     try:
-        deadline = time.monotonic() + 120  # bounds a hang only
-        while not (log_entries(root, "epic_1") and log_entries(root, "epic_1")[-1]["decision"] == "operational"):
-            assert proc.poll() is None, err.read_text()
-            assert time.monotonic() < deadline, "the keyed watcher never reached operational"
-            time.sleep(0.05)
+        wait_until(
+            lambda: bool(log_entries(root, "epic_1")) and log_entries(root, "epic_1")[-1]["decision"] == "operational",
+            "the keyed watcher to reach operational",
+        )
     finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(120)
+        code = stop(proc)
     assert code == 0, err.read_text()
     entries = log_entries(root, "epic_1")
     assert len(entries) == 5 and all(e["sig"].startswith("-----BEGIN SSH SIGNATURE-----") for e in entries)
