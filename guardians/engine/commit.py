@@ -48,9 +48,20 @@ DOWNSTREAM_FIRST = tuple(reversed(GUARDIANS))
 Evaluator = Callable[[Context], "Decision | None"]
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """What a run keeps of one decision once it is committed (the full Decision goes to ``on_decision``)."""
+
+    agent: str
+    decision: str
+    subject: str | None
+
+
 @dataclass
 class EpicResult:
-    decisions: list[Decision] = field(default_factory=list)
+    # A summary per decision, not the Decision: its findings, details and
+    # outputs would grow memory with the backlog (about 5.5 KiB per message).
+    decisions: list[Decided] = field(default_factory=list)
     deferred: int = 0
     closed: str | None = None  # why the epic is closed (its messages are left alone)
     # Things the operator must hear about (a quarantined journal).
@@ -142,10 +153,7 @@ def _decide_pass(
             count += 1
             if on_decision is not None:
                 on_decision(decision)
-            # The outputs are on disk now: keeping their bytes for the whole run
-            # would grow memory with the backlog (about 7 KiB per message).
-            decision.files = [OutFile(f.path, b"") for f in decision.files]
-            result.decisions.append(decision)
+            result.decisions.append(Decided(decision.agent, decision.decision, decision.subject))
             if decision.details.get("handed_to"):
                 break  # list again, downstream first: the new handoff goes before the next round
         elif os.path.lexists(item.path):
