@@ -458,7 +458,7 @@ def _has_rollback_file(path: Path, layout: str) -> bool:
     return False
 
 
-#: From this many SQL files on, they are analysed by worker processes (one per core, at most 2).
+#: From this many SQL files on, they are analysed on every core (at most 2): this process and a forked worker.
 PARALLEL_MIN_FILES = 64
 
 
@@ -478,16 +478,10 @@ def _sql_reports(
 ) -> Iterator[FileReport]:
     analyze = partial(_analyze_sql_file, suppressions=suppressions, max_bytes=max_bytes, layout=layout)
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from guardians.migrations.parallel import ordered_map
 
-        import guardians.rules.migration  # noqa: F401 - loaded before the fork, shared by the workers
-
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(analyze, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
-        return
-    for job in jobs:
-        yield analyze(job)
+        return ordered_map(analyze, jobs, workers)
+    return map(analyze, jobs)
 
 
 def analyze_paths(

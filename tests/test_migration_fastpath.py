@@ -1,0 +1,121 @@
+"""The fast paths of SQL linting give exactly what the plain ones give.
+
+* ``pgquery.parse`` (libpg_query called directly, its JSON decoded by orjson)
+  returns the same trees and raises the same errors as ``pgparse.parse``;
+* ``parallel.ordered_map`` (this process and a forked worker) returns the
+  same results in the same order as ``map``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pgparse
+import pytest
+
+from guardians.migrations import parallel, pgquery
+from guardians.migrations.sql import split_statements
+
+CORPUS = Path(__file__).parent / "migrations_corpus"
+
+TEXTS = [
+    "",
+    "-- only a comment",
+    ";;",
+    "SELECT 1",
+    "ALTER TABLE users ADD COLUMN c text NOT NULL DEFAULT 'é'; CREATE INDEX CONCURRENTLY i ON users (c);",
+    "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql",
+    "SELECT '\U0001f600', 1.5e300, 99999999999999999999999, -2147483648",
+    "SELECT FROM WHERE x;",  # syntax error
+    "SELECT 'unterminated",
+    "UPDATE t SET c = 'ü' WHERE bad ééé syntax",  # error position after multi-byte characters
+    "SELECT 1;\x00 DROP TABLE t;",  # libpg_query reads up to the NUL in both paths
+]
+
+
+def outcome(parse: Any, text: str) -> tuple[str, Any]:
+    try:
+        return "tree", parse(text)
+    except pgparse.PGQueryError as exc:
+        return "error", (type(exc), exc.args, exc.message, exc.position, str(exc))
+    except (RecursionError, UnicodeEncodeError) as exc:
+        return "exception", (type(exc), str(exc))
+
+
+def corpus_texts() -> list[str]:
+    texts = []
+    for path in sorted(CORPUS.rglob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        texts.append(text)
+        texts.extend(text[a:b] for a, b in split_statements(text))
+    return texts
+
+
+def test_fast_parser_is_in_use() -> None:
+    pgquery.parse("SELECT 1")
+    assert pgquery._parse is not pgparse.parse, "orjson and libpg_query's symbols are installed: the fast path runs"
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_same_tree_or_error_as_pgparse(text: str) -> None:
+    assert outcome(pgquery.parse, text) == outcome(pgparse.parse, text)
+
+
+def test_same_trees_on_the_regression_corpus() -> None:
+    texts = corpus_texts()
+    assert len(texts) > 100
+    for text in texts:
+        assert outcome(pgquery.parse, text) == outcome(pgparse.parse, text), text[:200]
+
+
+def test_tree_deeper_than_orjson_accepts_falls_back_to_json() -> None:
+    # 600 chained additions nest the JSON tree about 1,200 levels deep: past
+    # orjson's limit (1,024), so json decides, exactly as in pgparse.parse.
+    text = "SELECT " + " + ".join(["1"] * 600)
+    assert outcome(pgquery.parse, text) == outcome(pgparse.parse, text)
+    shallow = "SELECT " + " + ".join(["1"] * 100)
+    assert outcome(pgquery.parse, shallow) == outcome(pgparse.parse, shallow)
+    assert outcome(pgquery.parse, shallow)[0] == "tree"
+
+
+def test_lone_surrogate_fails_as_in_pgparse() -> None:
+    assert outcome(pgquery.parse, "SELECT '\ud800'") == outcome(pgparse.parse, "SELECT '\ud800'")
+
+
+def test_without_the_fast_path_pgparse_runs() -> None:
+    assert pgquery._checked(None) is pgparse.parse
+
+    def wrong(text: str) -> list[dict[str, Any]]:
+        return []
+
+    assert pgquery._checked(wrong) is pgparse.parse, "a fast path that disagrees on the sample is not used"
+
+
+def square_and_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 64, 333])
+def test_ordered_map_keeps_order(count: int) -> None:
+    items = list(range(count))
+    got = list(parallel.ordered_map(square_and_pid, items, 2))
+    assert [value for value, _pid in got] == [x * x for x in items]
+
+
+def test_ordered_map_with_one_worker_stays_in_this_process() -> None:
+    got = list(parallel.ordered_map(square_and_pid, list(range(100)), 1))
+    assert {pid for _value, pid in got} == {os.getpid()}
+
+
+def test_ordered_map_worker_takes_the_front_this_process_the_back() -> None:
+    items = list(range(400))
+    got = list(parallel.ordered_map(square_and_pid, items, 2))
+    assert [value for value, _pid in got] == [x * x for x in items]
+    me = os.getpid()
+    pids = [pid for _value, pid in got]
+    mine = [pid == me for pid in pids]
+    # however the work was shared, the worker's chunks form a prefix and this process's the rest
+    assert mine == sorted(mine)
+    assert len({pid for pid in pids if pid != me}) <= 1
