@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,10 @@ import pgparse
 import pytest
 
 from guardians.migrations import parallel, pgquery
+from guardians.migrations.analyze import analyze_text
+from guardians.migrations.lint import _FindingEncoder
 from guardians.migrations.sql import split_statements
+from guardians.rules.base import Finding, Severity, make_finding
 
 CORPUS = Path(__file__).parent / "migrations_corpus"
 
@@ -119,3 +124,53 @@ def test_ordered_map_worker_takes_the_front_this_process_the_back() -> None:
     # however the work was shared, the worker's chunks form a prefix and this process's the rest
     assert mine == sorted(mine)
     assert len({pid for pid in pids if pid != me}) <= 1
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def test_make_finding_equals_the_constructor() -> None:
+    names = [field.name for field in dataclasses.fields(Finding)]
+    values = ["MIG101", "m", Severity.WARNING, False, "f.sql", 3, 4, None, "ALTER", "fix", "t.c", 2, {"rule": "r"}]
+    assert len(names) == len(values), "make_finding takes every field of Finding, in order"
+    made, built = make_finding(*values), Finding(*values)
+    assert made == built
+    assert made.__dict__ == built.__dict__
+    assert made.to_dict() == built.to_dict()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.code = "X"  # type: ignore[misc]
+
+
+def test_one_encoder_for_many_findings_equals_json_dumps() -> None:
+    # the encoder keeps the parts shared by a rule's findings: findings that
+    # differ only in the types of those parts must not share them
+    base = Finding("MIG1", "m", Severity.ERROR, True, "f.sql", 1, 1, None, "s", "fix", None, 1, {"rule": "r"})
+    variants = [
+        base,
+        dataclasses.replace(base, blocking=1),  # type: ignore[arg-type]
+        dataclasses.replace(base, risk=True),
+        dataclasses.replace(base, severity=30),  # type: ignore[arg-type]
+        dataclasses.replace(base, subject="t.c", message='q " é'),
+        dataclasses.replace(base, extra={}),
+        dataclasses.replace(base, extra={"rule": None}),
+        dataclasses.replace(base, extra={"rule": ["x"]}),
+        dataclasses.replace(base, extra={"rule": "r", "n": 1}),
+        dataclasses.replace(base, suggestion=None, risk=0),
+        dataclasses.replace(base, line=None),
+        dataclasses.replace(base, file="g.sql", line=7, column=9),
+        base,
+    ]
+    report = analyze_text(CORPUS_SQL, "c.sql")
+    assert len(report.findings) >= 5
+    findings = [*variants, *report.findings, *variants]
+    encode = _FindingEncoder().encode
+    assert [encode(f) for f in findings] == [json.dumps(f.to_dict(), ensure_ascii=False) for f in findings]
+
+
+CORPUS_SQL = """
+ALTER TABLE users DROP COLUMN email;
+ALTER TABLE users ADD COLUMN c int NOT NULL;
+CREATE INDEX users_c ON users (c);
+ALTER TABLE users ALTER COLUMN c TYPE bigint;
+UPDATE users SET c = 1;
+"""
