@@ -174,3 +174,16 @@ CREATE INDEX users_c ON users (c);
 ALTER TABLE users ALTER COLUMN c TYPE bigint;
 UPDATE users SET c = 1;
 """
+
+
+def test_reports_packed_by_a_worker_read_back_equal() -> None:
+    from guardians.migrations.analyze import _pack, _unpack
+
+    reports = [
+        analyze_text(CORPUS_SQL, "a.sql"),
+        analyze_text("-- guardians: ignore MIG101 dropped on purpose\nALTER TABLE t DROP COLUMN c;\n", "b.sql"),
+        analyze_text("SELECT 1;\n", "c.sql", has_rollback=True),
+    ]
+    assert reports[1].suppressed, "the round trip covers suppressed findings too"
+    assert _unpack(_pack(reports)) == reports
+    assert [r.findings for r in _unpack(_pack(reports))] == [r.findings for r in reports]

@@ -19,7 +19,7 @@ crashed a worker could crash this process).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,16 +29,29 @@ def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
     return [fn(item) for item in chunk]
 
 
+def _run_packed(fn: Callable[[T], R], pack: Callable[[list[R]], Any], chunk: Sequence[T]) -> Any:
+    return pack([fn(item) for item in chunk])
+
+
 def chunk_size(count: int, workers: int) -> int:
     """Items per chunk: about eight chunks per process, 4 to 32 items each."""
     return max(4, min(32, count // (workers * 8)))
 
 
-def ordered_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+def ordered_map(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    *,
+    pack: Callable[[list[R]], Any] | None = None,
+    unpack: Callable[[Any], list[R]] | None = None,
+) -> Iterator[R]:
     """``map(fn, items)`` on ``workers`` processes (this one and ``workers - 1`` forked ones).
 
     ``fn`` and the items must be picklable; ``fn`` must not depend on state
-    changed after the fork. Falls back to a plain ``map`` for one worker or
+    changed after the fork. A worker sends ``pack(results of a chunk)`` and
+    this process reads it back with ``unpack`` (a cheaper form to pickle than
+    the results themselves). Falls back to a plain ``map`` for one worker or
     too few items to share.
     """
     size = chunk_size(len(items), workers)
@@ -51,13 +64,17 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Itera
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     done: list[list[R] | None] = [None] * len(chunks)
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
+        if pack is not None and unpack is not None:
+            futures = [pool.submit(_run_packed, fn, pack, chunk) for chunk in chunks]
+        else:
+            futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
         for i in range(len(chunks) - 1, -1, -1):
             if not futures[i].cancel():
                 break  # a worker has it: every earlier chunk is the workers' too
             done[i] = _run_chunk(fn, chunks[i])
         for i, future in enumerate(futures):
             if done[i] is None:
-                done[i] = future.result()
+                result = future.result()
+                done[i] = unpack(result) if pack is not None and unpack is not None else result
     for results in done:
         yield from results or ()
