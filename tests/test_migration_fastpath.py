@@ -187,3 +187,11 @@ def test_reports_packed_by_a_worker_read_back_equal() -> None:
     assert reports[1].suppressed, "the round trip covers suppressed findings too"
     assert _unpack(_pack(reports)) == reports
     assert [r.findings for r in _unpack(_pack(reports))] == [r.findings for r in reports]
+
+
+def test_made_findings_share_dict_keys_like_constructed_ones() -> None:
+    import sys
+
+    values = ["MIG101", "m", Severity.ERROR, True, "f.sql", 3, 4, None, "s", "fix", None, 0, {"rule": "r"}]
+    Finding(*values)  # the class's shared keys exist once an instance was built
+    assert sys.getsizeof(make_finding(*values).__dict__) <= sys.getsizeof(Finding(*values).__dict__)
