@@ -195,3 +195,28 @@ def test_made_findings_share_dict_keys_like_constructed_ones() -> None:
     values = ["MIG101", "m", Severity.ERROR, True, "f.sql", 3, 4, None, "s", "fix", None, 0, {"rule": "r"}]
     Finding(*values)  # the class's shared keys exist once an instance was built
     assert sys.getsizeof(make_finding(*values).__dict__) <= sys.getsizeof(Finding(*values).__dict__)
+
+
+def test_a_run_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    import gc
+
+    from guardians.migrations.analyze import analyze_paths
+
+    (tmp_path / "001.sql").write_text(CORPUS_SQL)
+    assert gc.isenabled()
+    report = analyze_paths([tmp_path], jobs=1)
+    assert report.findings() and gc.isenabled() and gc.get_freeze_count() == 0
+    gc.freeze()  # a program that froze its own objects keeps them frozen
+    try:
+        frozen = gc.get_freeze_count()
+        analyze_paths([tmp_path], jobs=1)
+        # not unfrozen (a few frozen objects may have been freed meanwhile)
+        assert gc.get_freeze_count() > frozen // 2 > 0
+    finally:
+        gc.unfreeze()
+    gc.disable()  # and one that paused the collector finds it paused
+    try:
+        analyze_paths([tmp_path], jobs=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -230,15 +230,25 @@ def _file_error(display_path: str, message: str, line: int = 1, kind: str = "unk
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def _gc_paused(*, promote: bool = False) -> Iterator[None]:
     """The parser returns large trees of small dicts; pausing the cyclic GC
     while they are alive avoids repeated full scans (about 2x faster).
-    Nothing created during analysis relies on cycle collection."""
+    Nothing created during analysis relies on cycle collection.
+
+    ``promote``: the objects still alive at the end (the reports of a whole
+    run) move to the oldest generation as they are, instead of being scanned
+    by the young collection that the next allocation would start (95 ms
+    after 10,000 files). ``gc.freeze()`` then ``gc.unfreeze()`` does that in
+    constant time; skipped if the program froze objects itself.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if promote and gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
@@ -540,7 +550,7 @@ def analyze_paths(
     reports: list[FileReport] = []
     # the whole run, not just each file: reports pile up, and every 700 allocations
     # the collector would scan them again (no cycles are created: measured 0 left)
-    with _gc_paused():
+    with _gc_paused(promote=True):
         for path in files:
             if path.suffix.lower() == ".sql":
                 reports.append(next(sql_reports))
