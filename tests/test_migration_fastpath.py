@@ -220,3 +220,16 @@ def test_a_run_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_discover_sorts_like_sorted_paths(tmp_path: Path) -> None:
+    from guardians.migrations.analyze import discover
+
+    names = ["b/001.sql", "a/002.sql", "a.b/003.sql", "a/b/004.sql", "A/005.sql", "a-b/006.sql", "a/0010.sql", "a/01.sql"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("SELECT 1;\n")
+    found = discover([tmp_path])
+    assert len(found) == len(names)
+    assert found == sorted(found)
+    assert [p.relative_to(tmp_path).as_posix() for p in found][:2] == ["A/005.sql", "a/0010.sql"]
