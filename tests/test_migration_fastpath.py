@@ -225,7 +225,7 @@ def test_a_run_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
 def test_discover_sorts_like_sorted_paths(tmp_path: Path) -> None:
     from guardians.migrations.analyze import discover
 
-    names = ["b/001.sql", "a/002.sql", "a.b/003.sql", "a/b/004.sql", "A/005.sql", "a-b/006.sql", "a/0010.sql", "a/01.sql"]
+    names = ["b/001.sql", "a/002.sql", "a.b/003.sql", "a/b/004.sql", "A/005.sql", "a-b/006.sql", "a/0010.sql"]
     for name in names:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("SELECT 1;\n")
