@@ -233,3 +233,16 @@ def test_discover_sorts_like_sorted_paths(tmp_path: Path) -> None:
     assert len(found) == len(names)
     assert found == sorted(found)
     assert [p.relative_to(tmp_path).as_posix() for p in found][:2] == ["A/005.sql", "a/0010.sql"]
+
+
+def fails_on_seven(x: int) -> int:
+    if x == 7:
+        raise ValueError("seven")
+    return x
+
+
+def test_ordered_map_raises_what_fn_raises() -> None:
+    with pytest.raises(ValueError, match="seven"):
+        list(parallel.ordered_map(fails_on_seven, list(range(300)), 2))
+    with pytest.raises(ValueError, match="seven"):
+        list(parallel.ordered_map(fails_on_seven, [*range(8, 300), 7], 2))

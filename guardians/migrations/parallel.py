@@ -68,13 +68,17 @@ def ordered_map(
             futures = [pool.submit(_run_packed, fn, pack, chunk) for chunk in chunks]
         else:
             futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
-        for i in range(len(chunks) - 1, -1, -1):
-            if not futures[i].cancel():
-                break  # a worker has it: every earlier chunk is the workers' too
-            done[i] = _run_chunk(fn, chunks[i])
-        for i, future in enumerate(futures):
-            if done[i] is None:
-                result = future.result()
-                done[i] = unpack(result) if pack is not None and unpack is not None else result
+        try:
+            for i in range(len(chunks) - 1, -1, -1):
+                if not futures[i].cancel():
+                    break  # a worker has it: every earlier chunk is the workers' too
+                done[i] = _run_chunk(fn, chunks[i])
+            for i, future in enumerate(futures):
+                if done[i] is None:
+                    result = future.result()
+                    done[i] = unpack(result) if pack is not None and unpack is not None else result
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # the workers stop after their current chunk
+            raise
     for results in done:
         yield from results or ()
