@@ -61,10 +61,13 @@ class _FindingEncoder:
     repeat across findings (file, suggestion, rule name) are encoded once.
     """
 
-    __slots__ = ("_cache",)
+    __slots__ = ("_cache", "_rules")
 
     def __init__(self) -> None:
         self._cache: dict[str, str] = {}
+        #: (code, severity, blocking, suggestion, risk, rule) -> the encoded text around the
+        #: fields that change from finding to finding (they are the same for every finding of a rule)
+        self._rules: dict[tuple[object, ...], tuple[str, str, str, str]] = {}
 
     def _repeated(self, value: str) -> str:
         encoded = self._cache.get(value)
@@ -73,29 +76,47 @@ class _FindingEncoder:
         return encoded
 
     def encode(self, f: Finding) -> str:
-        code, message, severity, blocking = f.code, f.message, f.severity, f.blocking
-        file, line, column, statement = f.file, f.line, f.column, f.statement
+        message, file, line, column, statement = f.message, f.file, f.line, f.column, f.statement
+        subject, suggestion, extra = f.subject, f.suggestion, f.extra
+        rule = extra.get("rule") if type(extra) is dict and len(extra) == 1 else None
         if (
-            type(code) is str
-            and type(message) is str
-            and type(blocking) is bool
+            type(message) is str
             and type(file) is str
             and type(line) is int
             and type(column) is int
             and f.json_path is None
             and type(statement) is str
+            and (subject is None or type(subject) is str)
+            and (suggestion is None or type(suggestion) is str)
+            and type(f.code) is str
+            and type(f.severity) is Severity
+            and type(f.blocking) is bool
+            and type(f.risk) is int
+            and (type(rule) is str or extra == {})
         ):
-            # the shape every migration finding has
-            head = (
-                f'{{"code": {_encode_str(code)}, "message": {_encode_str(message)}, '
-                f'"severity": {_SEVERITY_JSON.get(severity) or _value(str(severity))}, '
-                f'"blocking": {"true" if blocking else "false"}, "file": {self._repeated(file)}, '
-                f'"line": {int.__repr__(line)}, "column": {int.__repr__(column)}, '
-                f'"statement": {_encode_str(statement)}'
+            # the shape every migration finding has: one format, the rule's own parts encoded once
+            key = (f.code, f.severity, f.blocking, suggestion, f.risk, rule)
+            parts = self._rules.get(key)
+            if parts is None:
+                parts = self._rules[key] = self._rule_parts(f, rule)
+            before, middle, suggested, tail = parts
+            about = "" if subject is None else ', "subject": ' + _encode_str(subject)
+            return (
+                f'{before}{_encode_str(message)}{middle}{self._repeated(file)}, "line": {int.__repr__(line)}, '
+                f'"column": {int.__repr__(column)}, "statement": {_encode_str(statement)}{suggested}{about}{tail}'
             )
-        else:
-            head = self._head(f)
-        return head + self._tail(f)
+        return self._head(f) + self._tail(f)
+
+    @staticmethod
+    def _rule_parts(f: Finding, rule: str | None) -> tuple[str, str, str, str]:
+        """(before message, between message and file, suggestion, after subject) of a rule's findings."""
+        severity = _SEVERITY_JSON[f.severity]
+        before = '{"code": ' + _encode_str(f.code) + ', "message": '
+        middle = f', "severity": {severity}, "blocking": {"true" if f.blocking else "false"}, "file": '
+        suggested = "" if f.suggestion is None else ', "suggestion": ' + _encode_str(f.suggestion)
+        risk = f', "risk": {int.__repr__(f.risk)}' if f.risk else ""
+        tail = risk + ("" if rule is None else ', "extra": {"rule": ' + _encode_str(rule) + "}") + "}"
+        return before, middle, suggested, tail
 
     def _tail(self, f: Finding) -> str:
         """``suggestion`` to ``extra``, and the closing brace."""
@@ -129,7 +150,7 @@ class _FindingEncoder:
             ', "message": ',
             _value(f.message),
             ', "severity": ',
-            _SEVERITY_JSON.get(f.severity) or _value(str(f.severity)),
+            _SEVERITY_JSON[f.severity] if type(f.severity) is Severity else _value(str(f.severity)),
             ', "blocking": ',
             _value(f.blocking),
         ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from guardians.errors import InputError
+from guardians.store.loaders import read_bounded
+
 
 def read_migration(path: Path, max_bytes: int) -> tuple[str | None, str, int]:
     """(text, error message, error line). Refuses symlinks and non-regular files."""
-    from guardians.errors import InputError
-    from guardians.store.loaders import read_bounded
-
     try:
         data = read_bounded(path, display=str(path), max_bytes=max_bytes)
     except InputError as exc:

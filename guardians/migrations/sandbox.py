@@ -30,6 +30,8 @@ from typing import Any
 
 import pgparse
 
+from guardians.migrations import pgquery
+
 #: Bytes of SQL parsed in-process. Twice the margin below the measured crash
 #: depth (60,000 levels x 2 bytes per level).
 INLINE_MAX = 60_000
@@ -59,7 +61,7 @@ def pg_parse(text: str) -> list[dict[str, Any]]:
 
 def _parse_inline(text: str) -> list[dict[str, Any]]:
     try:
-        result: list[dict[str, Any]] = pgparse.parse(text)
+        result = pgquery.parse(text)
     except RecursionError:
         # The tree is fine for libpg_query but deeper than Python's stack.
         raise ParserCrash(_too_deep()) from None

@@ -30,7 +30,7 @@ from guardians.migrations.statement import (
     RUN_SQL,
     Statement,
 )
-from guardians.rules.base import Finding, Severity
+from guardians.rules.base import Finding, Severity, make_finding
 
 Node = dict[str, Any]
 
@@ -69,8 +69,8 @@ class MigrationRule:
             offset = _clause_start(stmt.text, at[0], at[1])
             if offset is not None:
                 line, column = stmt.position(offset)
-        # positional (in Finding's field order): this runs for every finding
-        return Finding(
+        # every field given (in Finding's field order): this runs for every finding
+        return make_finding(
             cls.code,
             message,
             cls.severity,
