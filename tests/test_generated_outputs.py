@@ -150,7 +150,7 @@ def test_waiting_epic_notifies_the_tech_lead_with_the_full_digest(example, run_c
     body = yaml.safe_load(notices[0].read_text())
     review = json.loads((consensus(root, "epic_3") / "artifacts" / "migration_review.json").read_text())
     assert body["content"]["review_digest"] == review["review_digest"] and len(review["review_digest"]) == 64
-    assert body["content"]["approve_command"].startswith("guardians approve epic_3 --reason ")
+    assert body["content"]["approve_command"].startswith("guardians approve epic_3 --key ")
     message = body["content"]["approval_message"]
     assert message["content"]["review_digest"] == review["review_digest"] and message["type"] == "approval"
     # a second run writes no second notice

@@ -329,3 +329,31 @@ def test_watch_under_an_anchor_signs_every_entry_and_refuses_without_its_key(exa
         timeout=120,
     )
     assert refused.returncode == 2 and "no signing key" in refused.stderr
+
+
+def test_adopt_and_close_sign_their_entries_under_an_anchor(example, run_cli, keys, monkeypatch):
+    from tests.commands.test_adopt import _legacy_epic
+
+    keys.env(monkeypatch)
+    root = example("three-strikes")
+    folder, old = _legacy_epic(root)
+    assert run_cli("run", "--root", str(root), "epic_8").exit_code == 2  # a log the guardians did not start
+    monkeypatch.delenv("GUARDIANS_SIGNING_KEY")
+    no_key = run_cli("adopt", "epic_8", "--root", str(root))
+    assert no_key.exit_code == 2 and "no signing key" in no_key.output + no_key.stderr
+    assert (folder / "decision_log.jsonl").read_bytes() == old  # refused before touching anything
+    monkeypatch.setenv("GUARDIANS_SIGNING_KEY", str(keys.guardians))
+    assert run_cli("adopt", "epic_8", "--root", str(root)).exit_code == 0
+    adopted = log_entries(root, "epic_8")
+    assert [e["decision"] for e in adopted] == ["adopted"] and adopted[0]["sig"].startswith("-----BEGIN SSH")
+
+    ran = run_cli("run", "--root", str(root))
+    assert ran.exit_code == 0, ran.output
+    escalated = [e for e in log_entries(root, "epic_6") if e["decision"] == "escalate"]
+    assert escalated, [(e["agent"], e["decision"]) for e in log_entries(root, "epic_6")]
+    closed = run_cli("close", "epic_6", "--root", str(root), "--reason", "superseded by epic_7")
+    assert closed.exit_code == 0, closed.output + closed.stderr
+    last = log_entries(root, "epic_6")[-1]
+    assert last["decision"] == "closed" and last["sig"].startswith("-----BEGIN SSH")
+    verify = run_cli("log", "verify", "--root", str(root))
+    assert verify.exit_code == 0, verify.output

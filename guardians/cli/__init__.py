@@ -87,30 +87,39 @@ def run(root: Path, trust_ref: str | None, signing_key: Path | None, epics: tupl
 
 @cli.command()
 @ROOT_OPTION
+@TRUST_REF_OPTION
+@SIGNING_KEY_OPTION
 @click.argument("epics", nargs=-1)
-def adopt(root: Path, epics: tuple[str, ...]) -> None:
+def adopt(root: Path, trust_ref: str | None, signing_key: Path | None, epics: tuple[str, ...]) -> None:
     """Take over folders agents wrote before the guardians (all epics, or EPICS).
 
     A decision log that is not the guardians' (text lines, pretty-printed
     objects, a chain from elsewhere) and guardian outputs that no guardian
     wrote move to consensus/legacy/, byte for byte; the first entry of the new
-    log records the sha256 of each. Running it twice changes nothing.
+    log records the sha256 of each. Running it twice changes nothing. Under a
+    trust anchor a log that does not verify against it is kept the same way,
+    and the new entry is signed.
     """
     from guardians.commands.adopt import adopt_command
 
-    _exit(adopt_command(root, list(epics), out=_stdout()))
+    _exit(adopt_command(root, list(epics), out=_stdout(), trust_ref=trust_ref, signing_key=signing_key))
 
 
 @cli.command()
 @ROOT_OPTION
+@TRUST_REF_OPTION
+@SIGNING_KEY_OPTION
 @click.argument("epic")
 @click.option("--reason", required=True, help="Why the epic is stopped (recorded in the log).")
 @click.option("--by", default="tech-lead", show_default=True, help="Who closes it.")
-def close(root: Path, epic: str, reason: str, by: str) -> None:
-    """Stop an escalated (or waiting) EPIC: `run` leaves its messages alone from then on."""
+def close(root: Path, trust_ref: str | None, signing_key: Path | None, epic: str, reason: str, by: str) -> None:
+    """Stop an escalated (or waiting) EPIC: `run` leaves its messages alone from then on.
+
+    Under a trust anchor the entry is signed with the guardians' key, as `run` signs.
+    """
     from guardians.commands.close import close_epic
 
-    _exit(close_epic(root, epic, reason, by, out=_stdout()))
+    _exit(close_epic(root, epic, reason, by, out=_stdout(), trust_ref=trust_ref, signing_key=signing_key))
 
 
 @cli.command()
@@ -244,8 +253,8 @@ def log_cmd(
 @click.option(
     "--since",
     metavar="REF",
-    help="Also fail when an epic's log does not extend its log at git REF byte for byte, "
-    "or a signed output has no decision in the log.",
+    help="Also fail when an epic's log does not extend its log at git REF byte for byte (VAL106). "
+    "Under a trust anchor validate always fails when a signed output has no decision in the log (VAL107).",
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(

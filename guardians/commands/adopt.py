@@ -10,12 +10,26 @@ from guardians.errors import GuardianError
 from guardians.store.layout import select_epics
 
 
-def adopt_command(root: Path, epic_ids: list[str], out: IO[str], err: IO[str] | None = None) -> int:
-    """Exit 0 when every epic is adopted (or needed nothing), 2 on a usage error or fault."""
+def adopt_command(
+    root: Path,
+    epic_ids: list[str],
+    out: IO[str],
+    err: IO[str] | None = None,
+    *,
+    trust_ref: str | None = None,
+    signing_key: Path | None = None,
+) -> int:
+    """Exit 0 when every epic is adopted (or needed nothing), 2 on a usage error or fault.
+
+    Under a trust anchor the ``adopted`` entry is signed, so the command needs
+    the guardians' signing key, as ``run`` does.
+    """
     from guardians.engine.adopt import adopt_epic
+    from guardians.trust.anchor import load_trust, use
 
     err = err if err is not None else sys.stderr
     try:
+        trust = use(load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True))
         epics = select_epics(root, epic_ids)
     except GuardianError as exc:
         err.write(f"error: {exc}\n")
@@ -23,7 +37,7 @@ def adopt_command(root: Path, epic_ids: list[str], out: IO[str], err: IO[str] | 
     code = 0
     for epic in epics:
         try:
-            result = adopt_epic(epic)
+            result = adopt_epic(epic, trust)
         except (GuardianError, OSError) as exc:
             err.write(f"error: {epic.epic_id}: {exc}\n")
             code = 2

@@ -18,21 +18,38 @@ from guardians.store.layout import check_agent, select_epics, stamp
 CLOSABLE = ("escalated", "waiting")
 
 
-def close_epic(root: Path, epic_id: str, reason: str, by: str, out: IO[str], err: IO[str] | None = None) -> int:
-    """Append the closing entry. Exit 0 when closed (or already closed), 2 when it cannot be."""
+def close_epic(
+    root: Path,
+    epic_id: str,
+    reason: str,
+    by: str,
+    out: IO[str],
+    err: IO[str] | None = None,
+    *,
+    trust_ref: str | None = None,
+    signing_key: Path | None = None,
+) -> int:
+    """Append the closing entry. Exit 0 when closed (or already closed), 2 when it cannot be.
+
+    Under a trust anchor the entry is signed with the guardians' key (as ``run``
+    signs), so the log keeps verifying.
+    """
     from guardians.engine.commit import lease
     from guardians.store.decision_log import DecisionLog
+    from guardians.trust.anchor import load_trust, use
     from guardians.views.status import epic_status
 
     err = err if err is not None else sys.stderr
     try:
+        trust = use(load_trust(root, trust_ref=trust_ref, signing_key=signing_key, signs=True))
         check_agent(by)
         if not reason.strip():
             raise UsageError("--reason must say why the epic is stopped")
         epic = select_epics(root, [epic_id])[0]
         with lease(epic):
             status = epic_status(epic)
-            log = DecisionLog.open(epic.log_path, epic.epic_id)
+            log = DecisionLog.open(epic.log_path, epic.epic_id, trust)
+            log.head()  # a log that does not verify is not extended (raises LogCorruptError)
             if status.closed:
                 out.write(f"{epic_id} is already closed\n")
                 return 0

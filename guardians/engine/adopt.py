@@ -23,9 +23,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guardians.store.layout import Epic, stamp
+
+if TYPE_CHECKING:
+    from guardians.trust.anchor import Trust
 
 MAX_LEGACY_BYTES = 256 << 20  # a legacy log larger than this is moved unread (hashed in chunks)
 
@@ -42,33 +45,36 @@ class Adoption:
         return bool(self.moved)
 
 
-def needs_adoption(epic: Epic) -> str | None:
-    """Why the epic's log cannot be used as it is (None when it verifies or does not exist)."""
+def needs_adoption(epic: Epic, trust: Trust | None = None) -> str | None:
+    """Why the epic's log cannot be used as it is (None when it verifies, against the anchor if any, or is absent)."""
     from guardians.store.decision_log import verify_file
 
     if not (epic.log_path.exists() or epic.log_path.is_symlink()):
         return None
-    result = verify_file(epic.log_path, epic.epic_id)
+    result = verify_file(epic.log_path, epic.epic_id, trust.anchor if trust is not None else None)
     if result.ok:
         return None
     return f"line {result.line}: {result.problem}"
 
 
-def adopt_epic(epic: Epic) -> Adoption:
-    """Keep what the guardians did not write under consensus/legacy/ and start (or continue) the log."""
+def adopt_epic(epic: Epic, trust: Trust | None = None) -> Adoption:
+    """Keep what the guardians did not write under consensus/legacy/ and start (or continue) the log.
+
+    ``trust``: under an anchor the ``adopted`` entry is signed like any guardian entry.
+    """
     from guardians.engine.commit import lease
     from guardians.store.decision_log import DecisionLog
 
     result = Adoption(epic.epic_id)
     with lease(epic):
-        problem = needs_adoption(epic)
-        log = DecisionLog.open(epic.log_path, epic.epic_id)
+        problem = needs_adoption(epic, trust)
+        log = DecisionLog.open(epic.log_path, epic.epic_id, trust)
         iteration = 1
         if problem is not None:
             result.log_problem = problem
             iteration = _legacy_iteration(epic.log_path)
             result.moved.append({**_keep(epic, epic.log_path), "kind": "decision_log", "problem": problem})
-            log = DecisionLog(epic.log_path, epic.epic_id)  # a fresh index: the old file is gone
+            log = DecisionLog(epic.log_path, epic.epic_id, trust)  # a fresh index: the old file is gone
         for path in _hand_written(epic, log):
             result.moved.append({**_keep(epic, path), "kind": "guardian_output"})
         if result.moved:

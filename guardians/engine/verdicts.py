@@ -202,7 +202,7 @@ def approval_notice(ctx: Context, digest: str, risk: str, findings: list[Finding
             "risk": risk,
             "findings": [f"{f.code} {f.location()}: {f.message}" for f in findings][:50],
             # The approve command looks the digest up itself; the message below is the same approval by hand.
-            "approve_command": f"guardians approve {epic} --reason 'WHY THE RISK IS ACCEPTED'",
+            "approve_command": f"guardians approve {epic} --key ~/.ssh/id_ed25519 --reason 'WHY THE RISK IS ACCEPTED'",
             "send_command": f"guardians send {epic} --to migration approval.yaml",
             "approval_message": {
                 "from": "tech-lead",
@@ -216,7 +216,7 @@ def approval_notice(ctx: Context, digest: str, risk: str, findings: list[Finding
             },
         },
         "action_needed": (
-            f"Read {review}; to accept the risk run `guardians approve {epic} --reason ...` (or send "
+            f"Read {review}; to accept the risk run `guardians approve {epic} --key KEY --reason ...` (or send "
             "content.approval_message to inbox/migration/ with `guardians send`); to stop the epic run "
             f"`guardians close {epic} --reason ...`."
         ),

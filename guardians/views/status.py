@@ -124,6 +124,8 @@ def epic_status(epic: Epic) -> EpicStatus:
             latest[row.agent] = row
     except GuardianError as exc:
         problems.append(str(exc))
+    if not problems and status.entries:
+        problems.extend(_chain_problem(epic))
     if problems:
         status.problem = banner(epic, problems, status.entries)
     for item in pending(epic, (*GUARDIANS, "tech-lead")):
@@ -204,3 +206,13 @@ def write_json(epics: list[Epic], out: IO[str]) -> None:
     for i, epic in enumerate(epics):
         out.write(("," if i else "") + "\n  " + json.dumps(epic_status(epic).to_json(), sort_keys=True))
     out.write("\n]\n" if epics else "]\n")
+
+
+def _chain_problem(epic: Epic) -> list[str]:
+    """The chain verifier's verdict, against the trust anchor in force: the rows above are read leniently
+    (they show what an agent's line says), so an edited, re-chained or unsigned entry is only caught here."""
+    from guardians.store.decision_log import verify_file
+    from guardians.trust.anchor import active
+
+    result = verify_file(epic.log_path, epic.epic_id, active().anchor)
+    return [] if result.ok else [f"line {result.line}: {result.problem}"]

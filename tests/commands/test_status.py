@@ -38,3 +38,20 @@ def test_status_without_epics(run_cli, tmp_path):
 def test_status_on_a_missing_root_is_a_usage_error(run_cli, tmp_path):
     result = run_cli("status", "--root", str(tmp_path / "missing"))
     assert result.exit_code == 2 and "error:" in result.output
+
+
+def test_status_names_an_edited_entry_the_lenient_reader_would_show(run_cli, example):
+    from tests.conftest import consensus
+
+    root = example("clean")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    log = consensus(root, "epic_1") / "decision_log.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    entry = json.loads(lines[3])
+    entry["decision"] = "veto"  # an agent rewrites the backup decision in place
+    lines[3] = (json.dumps(entry) + "\n").encode()
+    log.write_bytes(b"".join(lines))
+    result = run_cli("status", "--root", str(root), "--format", "json")
+    assert result.exit_code == 0
+    [board] = json.loads(result.output)
+    assert board["problem"] and "line 4" in board["problem"] and "edited" in board["problem"]
