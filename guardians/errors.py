@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EXIT_OK = 0
-EXIT_PROBLEMS = 1  # validate, lint-migrations, log verify found problems; send or check-write refused
+EXIT_PROBLEMS = 1  # validate, lint-migrations, log verify found problems; send, check-write or approve refused; ...
 EXIT_USAGE = 2  # usage error, unreadable input, or an internal fault (never a traceback)
 EXIT_WATCH_FAILED = 3  # watch: the file watcher died or could not start; a supervisor should restart it
 EXIT_STORAGE_FAILED = 4  # watch: the disk reported an I/O error; stop rather than retry over lost writes
@@ -17,11 +17,15 @@ EXIT_INTERRUPTED = 130  # Ctrl-C outside `watch` (watch exits 0 on SIGINT/SIGTER
 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "success"),
-    (EXIT_PROBLEMS, "problems found (validate, lint-migrations, log verify, a refused send or check-write)"),
+    (
+        EXIT_PROBLEMS,
+        "problems found (validate, lint-migrations, log verify, a refused send, check-write or approve, "
+        "an unhealthy probe, a failed or refused checkpoint status, verify or restore)",
+    ),
     (EXIT_USAGE, "usage error or internal fault (for `hook claude-code`: the write is blocked)"),
     (EXIT_WATCH_FAILED, "the file watcher of `guardians watch` died or could not start"),
     (EXIT_STORAGE_FAILED, "`guardians watch` stopped on a disk I/O error"),
-    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C; watch exits 0)"),
 )
 
 

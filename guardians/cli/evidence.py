@@ -20,10 +20,25 @@ from guardians.cli.options import use_trust as _use_trust
 @click.command()
 @ROOT_OPTION
 @click.argument("epic")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="Probe config (YAML/JSON).")
+@click.option(
+    "--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="Probe config (TOML, YAML or JSON)."
+)
 @click.option("--watch", is_flag=True, help="Probe COUNT times, INTERVAL apart, appending to the health series.")
-@click.option("--interval", type=click.FloatRange(min=0), default=10.0, show_default=True, metavar="SECONDS")
-@click.option("--count", type=click.IntRange(min=1, max=10000), default=6, show_default=True)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --watch: seconds between probes.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1, max=10000),
+    default=6,
+    show_default=True,
+    help="With --watch: how many probes.",
+)
 def probe(root: Path, epic: str, config: Path | None, watch: bool, interval: float, count: int) -> None:
     """Probe EPIC's services (HTTP, TCP, PostgreSQL, Redis, host) and write health_report.json.
 
@@ -98,7 +113,12 @@ def checkpoint_list(root: Path, folder: Path | None, as_json: bool) -> None:
 @checkpoint.command("status")
 @ROOT_OPTION
 @FOLDER_OPTION
-@click.option("--max-age-hours", type=click.FloatRange(min=0, min_open=True), default=None, help="Default: settings.")
+@click.option(
+    "--max-age-hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Default: checkpoints.max_age_hours in guardians.toml (24).",
+)
 def checkpoint_status_cmd(root: Path, folder: Path | None, max_age_hours: float | None) -> None:
     """Newest verified checkpoint per class; exit 1 when none is younger than the maximum age."""
     _use_trust(root, None, signs=False)

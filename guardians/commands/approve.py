@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any
 
-from guardians.errors import GuardianError, UsageError
+from guardians.errors import EXIT_PROBLEMS, GuardianError, UsageError
 from guardians.store.layout import Epic, stamp
 
 
@@ -46,7 +46,7 @@ def approve(
             raise UsageError(f"key {key} is not allowed for {NS_APPROVAL} by {trust.anchor.source}")
     except GuardianError as exc:
         out.write(f"error: {exc}\n")
-        return 1 if isinstance(exc, _NothingToApprove) else exc.exit_code
+        return EXIT_PROBLEMS if isinstance(exc, _NothingToApprove) else exc.exit_code
     content["signature"] = signer.sign(approval_payload(epic_id, content), NS_APPROVAL)
     message = {
         "from": "tech-lead",
@@ -64,7 +64,7 @@ def approve(
 
 
 class _NothingToApprove(GuardianError):
-    exit_code = 1
+    exit_code = EXIT_PROBLEMS
 
 
 def _reviewed(epic: Epic, trust: Any) -> dict[str, Any]:

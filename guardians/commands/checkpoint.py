@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from guardians.checkpoint import store
 from guardians.checkpoint.create import CreateRequest
+from guardians.errors import EXIT_PROBLEMS
 
 
 def folder_for(root: Path, folder: Path | None) -> Path:
@@ -104,7 +105,7 @@ def checkpoint_status(folder: Path, max_age_hours: float, out: IO[str]) -> int:
         out.write(f"{cls:<11} {best.name} {age:.1f} h old, {tested}\n")
     if not fresh:
         out.write(f"no verified checkpoint is younger than {max_age_hours:g} h\n")
-        return 1
+        return EXIT_PROBLEMS
     return 0
 
 
@@ -125,7 +126,7 @@ def verify_checkpoint(folder: Path, name: str, out: IO[str], *, restore_test: bo
                 extra += f"; {rd['keys']} Redis key(s) match"
             extra += f" ({result.restore['seconds']:.1f} s)"
         out.write(f"{name}: checksums verified{extra}\n")
-    return 0 if result.ok else 1
+    return 0 if result.ok else EXIT_PROBLEMS
 
 
 def prune_checkpoints(folder: Path, out: IO[str], *, dry_run: bool) -> int:
@@ -157,11 +158,11 @@ def recover_checkpoint(
     found = store.assess(folder, store.check_name(name), checksums=False)
     if found.meta is None:
         out.write(f"no readable checkpoint {name} in {folder}\n")
-        return 1
+        return EXIT_PROBLEMS
     what = ", ".join(p.name for p in found.meta.parts)
     if confirm is not None and not confirm(f"Replace the current state with checkpoint {name} ({what})?"):
         out.write("aborted; nothing changed\n")
-        return 1
+        return EXIT_PROBLEMS
     started = time.monotonic()
     result = recover(root, folder, name, database=database, redis=redis)
     if result.safety:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from guardians.errors import EXIT_PROBLEMS
 from guardians.probe.config import ProbeConfig
 
 
@@ -77,7 +78,7 @@ def probe_epic(
     for finding in findings:
         out.write(f"{finding.code} {finding.message}\n")
     out.write(f"health: {state} (health_report.json written)\n")
-    return 0 if state in ("healthy", "warning") else 1
+    return 0 if state in ("healthy", "warning") else EXIT_PROBLEMS
 
 
 def _analyse(artifacts: Path, config: ProbeConfig, out: IO[str]) -> int:
@@ -95,4 +96,4 @@ def _analyse(artifacts: Path, config: ProbeConfig, out: IO[str]) -> int:
     for finding in check_canary(result):
         out.write(f"{finding.code} {finding.message}\n")
     out.write(f"canary analysis: {result.phase} over {result.samples} sample(s)\n")
-    return 0 if result.phase == "successful" else 1
+    return 0 if result.phase == "successful" else EXIT_PROBLEMS
