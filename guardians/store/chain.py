@@ -37,7 +37,12 @@ GENESIS_PREFIX = "guardians-decision-log/v1:"
 
 
 def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+    return _CANONICAL.encode(obj).encode()
+
+
+# What ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+# allow_nan=False)`` builds on every call, built once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
 def genesis_hash(epic_id: str) -> str:

@@ -318,7 +318,8 @@ def load_yaml_text(text: str, name: str) -> Any:
         if scanned:
             _scan_events(text, name)
         docs = list(yaml.load_all(text, Loader=_loader()))
-        if not scanned and len(docs) == 1 and _too_deep(docs[0]):
+        usual = len(docs) == 1 and _usual(docs[0])
+        if not scanned and len(docs) == 1 and not usual and _too_deep(docs[0]):
             _scan_events(text, name)  # raises, with the line where the nesting gets too deep
     except _YamlReject as exc:
         raise InputError(_mark_location(name, exc.mark), exc.message) from None
@@ -334,8 +335,42 @@ def load_yaml_text(text: str, name: str) -> Any:
     if len(docs) != 1:
         raise InputError(Location(name), f"expected exactly one YAML document, found {len(docs)}")
     value = docs[0]
-    _check_plain(value, name)
+    if not usual:
+        _check_plain(value, name)
     return value
+
+
+_INT_MIN, _INT_END = -(2**63), 2**63
+
+
+def _usual(value: Any) -> bool:
+    """One pass over a loaded document: True when it is plain and within the depth limit.
+
+    The common case is decided here, without building the JSON path of every
+    node; anything else (a value JSON cannot carry, nesting deeper than
+    MAX_DEPTH, a type not built by the loader) goes to :func:`_too_deep` and
+    :func:`_check_plain`, which decide and word it.
+    """
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return kind is str or kind is bool or value is None or (kind is int and _INT_MIN <= value < _INT_END)
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is str or kind is bool or child is None:
+                continue
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is int:
+                if not _INT_MIN <= child < _INT_END:
+                    return False
+            elif kind is not float or child - child != 0:  # NaN and infinities: x - x is NaN
+                return False
+    return True
 
 
 def _too_deep(value: Any) -> bool:
