@@ -225,6 +225,7 @@ def _safe_loader() -> Any:
         return out
 
     _Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+    _Loader.construct_document = _construct_document
 
     # YAML 1.1 reads ``1:0`` as 60 and ``12:30`` as 750 (base 60); nobody means
     # that in a message. Such plain scalars are refused, with their line.
@@ -240,6 +241,88 @@ def _safe_loader() -> Any:
 
     _Loader.add_constructor(_SEXAGESIMAL_TAG, construct_sexagesimal)
     return _Loader
+
+
+# A leaner walk of the composed node tree than PyYAML's generic one, which
+# bookkeeps every node for anchors and recursive structures: the nodes form a
+# tree here (anchors and aliases never reach construction, see
+# load_yaml_text). Strings, sequences and mappings are built directly, with
+# the rules of ``construct_mapping`` above; every other node (numbers,
+# booleans, null, refused base-60 numbers, unusual tags) goes to PyYAML's
+# own constructors, so the values are the same.
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_FLATTEN_TAGS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+def _construct_document(loader: Any, node: Any) -> Any:
+    try:
+        return _construct(loader, node, _yaml_mod().nodes)
+    finally:
+        loader.constructed_objects = {}
+        loader.recursive_objects = {}
+        loader.state_generators = []
+        loader.deep_construct = False
+
+
+def _construct(loader: Any, root: Any, nodes: Any) -> Any:
+    """Depth first, in document order (so the first problem found is the same), without recursion."""
+    value = _start(loader, root, nodes)
+    if not _filled_here(root, nodes):
+        return value
+    stack: list[tuple[Any, Any, Any]] = [(value, root, iter(root.value))]
+    while stack:
+        container, node, items = stack[-1]
+        for item in items:
+            if container.__class__ is list:
+                child = item
+                child_value = _start(loader, child, nodes)
+                container.append(child_value)
+            else:
+                key_node, child = item
+                if key_node.tag in _FLATTEN_TAGS:  # merge keys (<<) or value keys (=): PyYAML's rules
+                    loader.flatten_mapping(node)  # leaves neither tag behind, so this restarts once
+                    container.clear()
+                    stack[-1] = (container, node, iter(node.value))
+                    break
+                key = _key(loader, key_node, nodes)
+                if key in container:
+                    raise _YamlReject(f"duplicate key {key!r}", key_node.start_mark)
+                child_value = container[key] = _start(loader, child, nodes)
+            if _filled_here(child, nodes):
+                stack.append((child_value, child, iter(child.value)))
+                break
+        else:
+            stack.pop()
+    return value
+
+
+def _start(loader: Any, node: Any, nodes: Any) -> Any:
+    """A string, an empty list or dict to fill, or what PyYAML builds for any other node."""
+    kind = node.__class__
+    if kind is nodes.ScalarNode:
+        return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
+    if kind is nodes.SequenceNode and node.tag == _SEQ_TAG:
+        return []
+    if kind is nodes.MappingNode and node.tag == _MAP_TAG:
+        return {}
+    return loader.construct_object(node, deep=True)
+
+
+def _filled_here(node: Any, nodes: Any) -> bool:
+    """True for the nodes :func:`_start` answers with an empty list or dict."""
+    kind = node.__class__
+    return (kind is nodes.MappingNode and node.tag == _MAP_TAG) or (kind is nodes.SequenceNode and node.tag == _SEQ_TAG)
+
+
+def _key(loader: Any, node: Any, nodes: Any) -> Any:
+    if node.__class__ is nodes.ScalarNode and node.tag == _STR_TAG:
+        return node.value
+    key = loader.construct_object(node, deep=True)
+    if not isinstance(key, str):
+        raise _YamlReject(f"mapping key {key!r} is not a string", node.start_mark)
+    return key
 
 
 _SEXAGESIMAL_TAG = "tag:guardians,2026:sexagesimal"
