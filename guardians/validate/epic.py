@@ -55,6 +55,7 @@ class EpicChecker:
         self.display = display
         self.base = f"docs/specs/{epic_id}"
         self.consensus = root / self.base / "consensus"
+        self._cons = os.fspath(self.consensus)  # joined as strings below: a Path per folder costs
         self.report = EpicReport(epic_id)
         self.index = LogIndex()
         self.seen: dict[str, set[str]] = {}  # output path -> sha256 of what we read there
@@ -71,7 +72,7 @@ class EpicChecker:
     def run(self) -> EpicReport:
         # One listing of the consensus folder answers which parts exist: a stat or
         # scandir per part that is usually absent was a noticeable share of the walk.
-        present = _names(self.consensus)
+        present = _names(self._cons)
         if ".guardians.journal.json" in present and (self.consensus / ".guardians.journal.json").exists():
             self.add(
                 Problem.of(
@@ -99,7 +100,7 @@ class EpicChecker:
 
     def _legacy_note(self) -> None:
         """consensus/legacy/ holds what `guardians adopt` kept: evidence, not checked, summarised once."""
-        kept = scan(self.consensus / "legacy")
+        kept = scan(self._cons + "/legacy")
         if kept:
             size = sum(e.stat(follow_symlinks=False).st_size for e in kept)
             self.report.notes.append(
@@ -110,7 +111,7 @@ class EpicChecker:
     # artifacts and checkpoints
 
     def check_artifacts(self) -> None:
-        for entry in scan(self.consensus / "artifacts"):
+        for entry in scan(self._cons + "/artifacts"):
             schema_name = ARTIFACT_SCHEMAS.get(entry.name)
             rel = self.rel("artifacts", entry.name)
             if schema_name is None:
@@ -122,7 +123,7 @@ class EpicChecker:
                     self.migrations = [(m, i) for i, m in enumerate(migrations) if isinstance(m, str)]
 
     def check_checkpoints(self) -> None:
-        for entry in scan(self.consensus / "checkpoints"):
+        for entry in scan(self._cons + "/checkpoints"):
             if entry.name.endswith(".json"):
                 self.check_file(entry.path, self.rel("checkpoints", entry.name), "checkpoint")
 
@@ -159,7 +160,7 @@ class EpicChecker:
     # inboxes
 
     def check_inboxes(self) -> None:
-        inbox_root = self.consensus / "messages" / "inbox"
+        inbox_root = self._cons + "/messages/inbox"
         entries = list(scan(inbox_root))
         self.inboxes = {e.name for e in entries if is_dir(e)}
         for entry in entries:
@@ -472,7 +473,7 @@ def scan(folder: str | Path) -> list[os.DirEntry[str]]:
         return []
 
 
-def _names(folder: Path) -> set[str]:
+def _names(folder: str) -> set[str]:
     try:
         return set(os.listdir(folder))
     except (FileNotFoundError, NotADirectoryError):
