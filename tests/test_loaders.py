@@ -521,3 +521,22 @@ def _construct(text: str, generic: bool):
 @pytest.mark.parametrize("text", SAME_AS_PYYAML)
 def test_yaml_lean_construction_matches_pyyaml(text):
     assert _construct(text, generic=False) == _construct(text, generic=True)
+
+
+def test_yaml_scalar_tags_are_the_same_when_remembered():
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    from guardians.store import loaders
+
+    lean = loaders._loader()
+    base = lean.__mro__[1]
+    loader = lean("")
+    texts = ["1", "1:30", "-1:30", "true", "yes", "No", "~", "null", "", "1.5", ".inf", "-.Inf", ".nan", "0x1F", "0o17",
+             "1_000", "2026-01-01", "abc", "=", "<<", "x" * 100]
+    for _ in range(2):  # the second round answers from what the first remembered
+        for text in texts:
+            for implicit in ((True, False), (False, True), (False, False)):
+                assert loader.resolve(ScalarNode, text, implicit) == base.resolve(loader, ScalarNode, text, implicit)
+        for kind in (SequenceNode, MappingNode):
+            assert loader.resolve(kind, None, True) == base.resolve(loader, kind, None, True)
+    loader.dispose()

@@ -227,6 +227,23 @@ def _safe_loader() -> Any:
     _Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
     _Loader.construct_document = _construct_document
 
+    # Which tag a scalar gets depends only on (node kind, text, implicit flags):
+    # this loader has no path resolvers. The same short scalars (keys, names,
+    # enum values) recur in every file, so their answers are kept, in bounded memory.
+    resolved: dict[tuple[Any, Any, Any], str] = {}
+
+    def resolve(loader: Any, kind: Any, value: Any, implicit: Any) -> str:
+        key = (kind, value, implicit)
+        tag = resolved.get(key)
+        if tag is None:
+            tag = base.resolve(loader, kind, value, implicit)
+            if len(resolved) < _RESOLVED_MAX and (value is None or len(value) <= _RESOLVED_TEXT):
+                resolved[key] = tag
+        return tag
+
+    if not _Loader.yaml_path_resolvers:  # with path resolvers the answer would depend on the position
+        _Loader.resolve = resolve
+
     # YAML 1.1 reads ``1:0`` as 60 and ``12:30`` as 750 (base 60); nobody means
     # that in a message. Such plain scalars are refused, with their line.
     for first in "+-0123456789":
@@ -250,6 +267,8 @@ def _safe_loader() -> Any:
 # the rules of ``construct_mapping`` above; every other node (numbers,
 # booleans, null, refused base-60 numbers, unusual tags) goes to PyYAML's
 # own constructors, so the values are the same.
+_RESOLVED_MAX = 8192
+_RESOLVED_TEXT = 64
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
