@@ -7,8 +7,10 @@ ValueError or MemoryError escape. The defences, and why:
 * files are opened with O_NOFOLLOW|O_NONBLOCK and must be regular files, so a
   symlink to /etc/passwd or a FIFO is refused without blocking;
 * reads are capped (MAX+1 bytes) so a huge or sparse file is never read whole;
-* YAML is scanned as events first: aliases/anchors (billion laughs), explicit
-  tags and deep nesting are rejected before anything is built;
+* YAML that contains ``&``, ``*`` or ``!`` is scanned as events first:
+  aliases/anchors (billion laughs) and explicit tags are rejected before
+  anything is built, so the node tree that is built is a tree, walked without
+  recursion; nesting depth is checked on the loaded value;
 * YAML timestamps stay strings, so the data is always JSON-compatible;
 * duplicate keys, NaN/Infinity and huge integers are rejected in both formats.
 """
@@ -260,6 +262,9 @@ def _safe_loader() -> Any:
     return _Loader
 
 
+_RESOLVED_MAX = 8192  # remembered scalar tags per process
+_RESOLVED_TEXT = 64  # longer scalars are rarely repeated: not remembered
+
 # A leaner walk of the composed node tree than PyYAML's generic one, which
 # bookkeeps every node for anchors and recursive structures: the nodes form a
 # tree here (anchors and aliases never reach construction, see
@@ -267,8 +272,6 @@ def _safe_loader() -> Any:
 # the rules of ``construct_mapping`` above; every other node (numbers,
 # booleans, null, refused base-60 numbers, unusual tags) goes to PyYAML's
 # own constructors, so the values are the same.
-_RESOLVED_MAX = 8192
-_RESOLVED_TEXT = 64
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"

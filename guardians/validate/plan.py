@@ -168,13 +168,11 @@ class _Progress:
 
 
 def iter_reports(plan: Plan, jobs: int) -> Iterator[EpicReport]:
-    by_root: dict[Path, list[str]] = {}
+    by_root: dict[Path, dict[str, None]] = {}  # epic ids in order, each once (a list's `in` made this quadratic)
     for root, epic_id in plan.epics:
-        ids = by_root.setdefault(root, [])
-        if epic_id not in ids:
-            ids.append(epic_id)
+        by_root.setdefault(root, {})[epic_id] = None
     for root, ids in by_root.items():
-        yield from iter_epics(root, ids, jobs)
+        yield from iter_epics(root, list(ids), jobs)
     if plan.files:
         report = EpicReport("files")
         for path, display in plan.files:
