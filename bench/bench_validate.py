@@ -14,7 +14,11 @@ check-jsonschema cannot read the JSONL decision logs, so its file count excludes
 them; guardians checks them as well (plus the cross-file checks) and is still
 timed on the full tree. Peak RSS is ru_maxrss of the largest child process.
 
-    .venv/bin/python bench/bench_validate.py [--epics 1000] [--runs 3] [--keep DIR]
+    .venv/bin/python bench/bench_validate.py [--epics 1000] [--runs 3] [--keep DIR] [--instructions]
+
+``--instructions`` also counts the user-space instructions of one run of each
+(valgrind's callgrind, about 50 times slower): a figure other jobs on a shared
+machine cannot move, unlike CPU seconds.
 """
 
 from __future__ import annotations
@@ -329,6 +333,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate the tree here and keep it")
     parser.add_argument("--skip-check-jsonschema", action="store_true")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count user-space instructions (valgrind callgrind) of validate (1 process) and the floor",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="guardians-bench-"))
     root = args.keep or tmp / "tree"
@@ -368,6 +377,8 @@ def main() -> int:
             f"CPU seconds (user+sys): guardians validate 1 process {CPU[id(one)]:.3f}, "
             f"floor {CPU[id(floor_run)]:.3f}: {CPU[id(one)] / CPU[id(floor_run)]:.2f}x (goal <= 1.6x)"
         )
+        if args.instructions:
+            print(instruction_ratio(root))
         cj_wall = None
         if not args.skip_check_jsonschema:
             cj_wall, cj_rss, cj_flagged = median_of(
@@ -380,6 +391,33 @@ def main() -> int:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def instructions(cmd: list[str]) -> int:
+    """User-space instructions of one run (callgrind's Ir): unlike CPU time, not moved by other load."""
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in proc.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1])
+    raise RuntimeError(f"no instruction count from valgrind: {proc.stderr[-500:]}")
+
+
+def instruction_ratio(root: Path) -> str:
+    code = (
+        "import os, sys; from pathlib import Path; from guardians.commands.validate import validate_command; "
+        f"sys.exit(validate_command(Path({str(root)!r}), [], 'json', open(os.devnull, 'w'), jobs=1))"
+    )
+    ours = instructions([sys.executable, "-c", code])
+    base = instructions([sys.executable, "-c", FLOOR, str(root)])
+    return (
+        f"instructions (callgrind Ir): guardians validate 1 process {ours / 1e9:.2f} G, "
+        f"floor {base / 1e9:.2f} G: {ours / base:.2f}x"
+    )
 
 
 def measure_cli(root: Path, out: Path) -> tuple[float, int, int]:

@@ -473,3 +473,91 @@ def test_yaml_output_round_trips(doc):
 def test_json_output_round_trips(doc):
     dumped = json.dumps(doc, sort_keys=True, ensure_ascii=True)
     assert load_document(dumped.encode(), "x.json") == doc
+
+
+# --- the lean YAML construction agrees with PyYAML's generic one -----------------
+
+SAME_AS_PYYAML = [
+    "a: 1\nb: [1, 2.5, {c: d}]\nc: {d: [true, null, ~, 'x: y']}\n",
+    "<<: {a: 1}\nb: 2\n",
+    "b: 2\n<<: [{a: 1}, {c: 3}]\n",
+    "<<: {a: 1}\na: 2\n",
+    "a: 1\na: 2\n",
+    "1: a\n",
+    "[a, b]: c\n",
+    "a: 1:30\n",
+    "a: .inf\n",
+    "a: 99999999999999999999\n",
+    "a: 0x10\nb: 0o17\nc: 0b101\nd: 1_000\ne: +12\nf: yes\n",
+    "a: 2026-01-01\n",
+    "a: !!str 1\nb: ! 12\nc: !!float 1\n",
+    "a: !!map {b: 1}\nb: !!seq [1]\n",
+    "- a\n- - b\n  - {c: [d]}\n",
+    "hello\n",
+    "= : x\n",
+    "{a: 1, a: 2}\n",
+]
+
+
+def _construct(text: str, generic: bool):
+    """Load with the hardened loader; ``generic``: with PyYAML's own construct_document (the reference)."""
+    from yaml.constructor import BaseConstructor
+
+    from guardians.store import loaders
+
+    lean = loaders._loader()
+
+    class Generic(lean):  # type: ignore[misc,valid-type]
+        construct_document = BaseConstructor.construct_document
+
+    try:
+        return "ok", yaml.load(text, Loader=Generic if generic else lean)
+    except Exception as exc:  # whatever the reference does, the lean walk must do
+        mark = getattr(exc, "mark", None) or getattr(exc, "problem_mark", None)
+        where = (mark.line, mark.column) if mark is not None else None
+        return "error", type(exc).__name__, str(getattr(exc, "message", exc)), where
+
+
+@pytest.mark.parametrize("text", SAME_AS_PYYAML)
+def test_yaml_lean_construction_matches_pyyaml(text):
+    assert _construct(text, generic=False) == _construct(text, generic=True)
+
+
+def test_yaml_scalar_tags_are_the_same_when_remembered():
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    from guardians.store import loaders
+
+    lean = loaders._loader()
+    base = lean.__mro__[1]
+    loader = lean("")
+    texts = [
+        "1",
+        "1:30",
+        "-1:30",
+        "true",
+        "yes",
+        "No",
+        "~",
+        "null",
+        "",
+        "1.5",
+        ".inf",
+        "-.Inf",
+        ".nan",
+        "0x1F",
+        "0o17",
+        "1_000",
+        "2026-01-01",
+        "abc",
+        "=",
+        "<<",
+        "x" * 100,
+    ]
+    for _ in range(2):  # the second round answers from what the first remembered
+        for text in texts:
+            for implicit in ((True, False), (False, True), (False, False)):
+                assert loader.resolve(ScalarNode, text, implicit) == base.resolve(loader, ScalarNode, text, implicit)
+        for kind in (SequenceNode, MappingNode):
+            assert loader.resolve(kind, None, True) == base.resolve(loader, kind, None, True)
+    loader.dispose()

@@ -37,7 +37,12 @@ GENESIS_PREFIX = "guardians-decision-log/v1:"
 
 
 def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+    return _CANONICAL.encode(obj).encode()
+
+
+# What ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+# allow_nan=False)`` builds on every call, built once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
 def genesis_hash(epic_id: str) -> str:
@@ -45,7 +50,10 @@ def genesis_hash(epic_id: str) -> str:
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k not in ("hash", "sig")})).hexdigest()
+    body = dict(entry)  # a copy without hash and sig (key order does not matter: canonical sorts)
+    body.pop("hash", None)
+    body.pop("sig", None)
+    return hashlib.sha256(canonical(body)).hexdigest()
 
 
 CHAIN_KEYS = ("seq", "prev_hash", "hash", "sig")
@@ -54,7 +62,7 @@ AGENT_LINE_PREFIX = b"agent-line\0"
 
 def is_guardian_entry(entry: dict[str, Any]) -> bool:
     """A line the guardians wrote (or claim to have written): it has chain keys."""
-    return any(k in entry for k in CHAIN_KEYS)
+    return not entry.keys().isdisjoint(CHAIN_KEYS)
 
 
 def fold_agent_line(head: str, raw: bytes) -> str:

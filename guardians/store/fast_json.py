@@ -61,12 +61,10 @@ def load_json_fast(data: bytes) -> Any:
     if "\\u" in text and _SURROGATE_ESCAPE.search(text):
         return SLOW  # may decode to a lone surrogate, which the loader refuses
     try:
-        return json.loads(
-            text.removeprefix("\ufeff"),
-            object_pairs_hook=_pairs,
-            parse_int=_int,
-            parse_float=_float,
-            parse_constant=_constant,
-        )
+        return _DECODER.decode(text.removeprefix("\ufeff"))
     except (ValueError, RecursionError):
         return SLOW
+
+
+# One decoder for every call: ``json.loads`` with hooks builds a new one each time.
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_int, parse_float=_float, parse_constant=_constant)

@@ -7,8 +7,10 @@ ValueError or MemoryError escape. The defences, and why:
 * files are opened with O_NOFOLLOW|O_NONBLOCK and must be regular files, so a
   symlink to /etc/passwd or a FIFO is refused without blocking;
 * reads are capped (MAX+1 bytes) so a huge or sparse file is never read whole;
-* YAML is scanned as events first: aliases/anchors (billion laughs), explicit
-  tags and deep nesting are rejected before anything is built;
+* YAML that contains ``&``, ``*`` or ``!`` is scanned as events first:
+  aliases/anchors (billion laughs) and explicit tags are rejected before
+  anything is built, so the node tree that is built is a tree, walked without
+  recursion; nesting depth is checked on the loaded value;
 * YAML timestamps stay strings, so the data is always JSON-compatible;
 * duplicate keys, NaN/Infinity and huge integers are rejected in both formats.
 """
@@ -225,6 +227,24 @@ def _safe_loader() -> Any:
         return out
 
     _Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+    _Loader.construct_document = _construct_document
+
+    # Which tag a scalar gets depends only on (node kind, text, implicit flags):
+    # this loader has no path resolvers. The same short scalars (keys, names,
+    # enum values) recur in every file, so their answers are kept, in bounded memory.
+    resolved: dict[tuple[Any, Any, Any], str] = {}
+
+    def resolve(loader: Any, kind: Any, value: Any, implicit: Any) -> str:
+        key = (kind, value, implicit)
+        tag = resolved.get(key)
+        if tag is None:
+            tag = base.resolve(loader, kind, value, implicit)
+            if len(resolved) < _RESOLVED_MAX and (value is None or len(value) <= _RESOLVED_TEXT):
+                resolved[key] = tag
+        return tag
+
+    if not _Loader.yaml_path_resolvers:  # with path resolvers the answer would depend on the position
+        _Loader.resolve = resolve
 
     # YAML 1.1 reads ``1:0`` as 60 and ``12:30`` as 750 (base 60); nobody means
     # that in a message. Such plain scalars are refused, with their line.
@@ -240,6 +260,91 @@ def _safe_loader() -> Any:
 
     _Loader.add_constructor(_SEXAGESIMAL_TAG, construct_sexagesimal)
     return _Loader
+
+
+_RESOLVED_MAX = 8192  # remembered scalar tags per process
+_RESOLVED_TEXT = 64  # longer scalars are rarely repeated: not remembered
+
+# A leaner walk of the composed node tree than PyYAML's generic one, which
+# bookkeeps every node for anchors and recursive structures: the nodes form a
+# tree here (anchors and aliases never reach construction, see
+# load_yaml_text). Strings, sequences and mappings are built directly, with
+# the rules of ``construct_mapping`` above; every other node (numbers,
+# booleans, null, refused base-60 numbers, unusual tags) goes to PyYAML's
+# own constructors, so the values are the same.
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_FLATTEN_TAGS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+def _construct_document(loader: Any, node: Any) -> Any:
+    try:
+        return _construct(loader, node, _yaml_mod().nodes)
+    finally:
+        loader.constructed_objects = {}
+        loader.recursive_objects = {}
+        loader.state_generators = []
+        loader.deep_construct = False
+
+
+def _construct(loader: Any, root: Any, nodes: Any) -> Any:
+    """Depth first, in document order (so the first problem found is the same), without recursion."""
+    value = _start(loader, root, nodes)
+    if not _filled_here(root, nodes):
+        return value
+    stack: list[tuple[Any, Any, Any]] = [(value, root, iter(root.value))]
+    while stack:
+        container, node, items = stack[-1]
+        for item in items:
+            if container.__class__ is list:
+                child = item
+                child_value = _start(loader, child, nodes)
+                container.append(child_value)
+            else:
+                key_node, child = item
+                if key_node.tag in _FLATTEN_TAGS:  # merge keys (<<) or value keys (=): PyYAML's rules
+                    loader.flatten_mapping(node)  # leaves neither tag behind, so this restarts once
+                    container.clear()
+                    stack[-1] = (container, node, iter(node.value))
+                    break
+                key = _key(loader, key_node, nodes)
+                if key in container:
+                    raise _YamlReject(f"duplicate key {key!r}", key_node.start_mark)
+                child_value = container[key] = _start(loader, child, nodes)
+            if _filled_here(child, nodes):
+                stack.append((child_value, child, iter(child.value)))
+                break
+        else:
+            stack.pop()
+    return value
+
+
+def _start(loader: Any, node: Any, nodes: Any) -> Any:
+    """A string, an empty list or dict to fill, or what PyYAML builds for any other node."""
+    kind = node.__class__
+    if kind is nodes.ScalarNode:
+        return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
+    if kind is nodes.SequenceNode and node.tag == _SEQ_TAG:
+        return []
+    if kind is nodes.MappingNode and node.tag == _MAP_TAG:
+        return {}
+    return loader.construct_object(node, deep=True)
+
+
+def _filled_here(node: Any, nodes: Any) -> bool:
+    """True for the nodes :func:`_start` answers with an empty list or dict."""
+    kind = node.__class__
+    return (kind is nodes.MappingNode and node.tag == _MAP_TAG) or (kind is nodes.SequenceNode and node.tag == _SEQ_TAG)
+
+
+def _key(loader: Any, node: Any, nodes: Any) -> Any:
+    if node.__class__ is nodes.ScalarNode and node.tag == _STR_TAG:
+        return node.value
+    key = loader.construct_object(node, deep=True)
+    if not isinstance(key, str):
+        raise _YamlReject(f"mapping key {key!r} is not a string", node.start_mark)
+    return key
 
 
 _SEXAGESIMAL_TAG = "tag:guardians,2026:sexagesimal"
@@ -318,7 +423,8 @@ def load_yaml_text(text: str, name: str) -> Any:
         if scanned:
             _scan_events(text, name)
         docs = list(yaml.load_all(text, Loader=_loader()))
-        if not scanned and len(docs) == 1 and _too_deep(docs[0]):
+        usual = len(docs) == 1 and _usual(docs[0])
+        if not scanned and len(docs) == 1 and not usual and _too_deep(docs[0]):
             _scan_events(text, name)  # raises, with the line where the nesting gets too deep
     except _YamlReject as exc:
         raise InputError(_mark_location(name, exc.mark), exc.message) from None
@@ -334,8 +440,42 @@ def load_yaml_text(text: str, name: str) -> Any:
     if len(docs) != 1:
         raise InputError(Location(name), f"expected exactly one YAML document, found {len(docs)}")
     value = docs[0]
-    _check_plain(value, name)
+    if not usual:
+        _check_plain(value, name)
     return value
+
+
+_INT_MIN, _INT_END = -(2**63), 2**63
+
+
+def _usual(value: Any) -> bool:
+    """One pass over a loaded document: True when it is plain and within the depth limit.
+
+    The common case is decided here, without building the JSON path of every
+    node; anything else (a value JSON cannot carry, nesting deeper than
+    MAX_DEPTH, a type not built by the loader) goes to :func:`_too_deep` and
+    :func:`_check_plain`, which decide and word it.
+    """
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return kind is str or kind is bool or value is None or (kind is int and _INT_MIN <= value < _INT_END)
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is str or kind is bool or child is None:
+                continue
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is int:
+                if not _INT_MIN <= child < _INT_END:
+                    return False
+            elif kind is not float or child - child != 0:  # NaN and infinities: x - x is NaN
+                return False
+    return True
 
 
 def _too_deep(value: Any) -> bool:

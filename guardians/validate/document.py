@@ -6,6 +6,7 @@ Positions (line, column) are looked up only for documents that failed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -122,18 +123,16 @@ def schema_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | 
 
 def drift_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | None = None) -> list[Problem]:
     """VAL004 warnings: top-level keys of an open schema that the guardians ignore but mean a known key."""
+    if not isinstance(value, dict):
+        return []
+    allowed = _open_keys(schema_name)
+    if allowed is None or allowed.issuperset(value):
+        return []  # a strict schema (it reports unknown keys itself), or no unknown key: most documents
     from guardians.protocol.hints import KEY_DRIFT, near
     from guardians.protocol.validator import load_schema
 
-    if not isinstance(value, dict):
-        return []
-    schema = load_schema(schema_name)
-    props = schema.get("properties")
-    if not isinstance(props, dict) or schema.get("additionalProperties") is False:
-        return []  # strict schemas already report unknown keys, with the same hint
-    unknown = value.keys() - props.keys()  # a set operation: most documents have no unknown key
-    if not unknown:
-        return []
+    props = load_schema(schema_name)["properties"]
+    unknown = value.keys() - allowed
     known = list(props)
     out = []
     for key in sorted(unknown):
@@ -157,6 +156,18 @@ def drift_problems(doc: Doc, value: Any, schema_name: str, prefix: list[Any] | N
             )
         )
     return out
+
+
+@cache
+def _open_keys(schema_name: str) -> frozenset[str] | None:
+    """The top-level keys of an open schema; None for a strict one (or one without properties)."""
+    from guardians.protocol.validator import load_schema
+
+    schema = load_schema(schema_name)
+    props = schema.get("properties")
+    if not isinstance(props, dict) or schema.get("additionalProperties") is False:
+        return None
+    return frozenset(props)
 
 
 def _schema_fix(schema_name: str, keyword: str, path: str, error: Any = None) -> str:

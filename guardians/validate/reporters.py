@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from guardians.validate.result import EpicReport, Problem, Summary
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot carry; compiled on first use (the class is large, and
+# only the JUnit reporter needs it).
+_XML_BAD = "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 
 def _plural(n: int, word: str) -> str:
@@ -231,13 +233,13 @@ class GithubReporter(Reporter):
 def _xml(text: str) -> str:
     from xml.sax.saxutils import quoteattr
 
-    return quoteattr(_XML_BAD.sub("\ufffd", text))
+    return quoteattr(re.sub(_XML_BAD, "\ufffd", text))
 
 
 def _xml_text(text: str) -> str:
     from xml.sax.saxutils import escape
 
-    return escape(_XML_BAD.sub("\ufffd", text))
+    return escape(re.sub(_XML_BAD, "\ufffd", text))
 
 
 class JunitReporter(Reporter):
