@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from guardians.cli.options import ROOT_OPTION
+from guardians.cli.options import JSON_FORMAT_OPTION, ROOT_OPTION
 from guardians.cli.options import exit_with as _exit
 from guardians.cli.options import stdout as _stdout
 from guardians.cli.options import use_trust as _use_trust
@@ -101,13 +101,14 @@ def checkpoint_create(root: Path, folder: Path | None, name: str, **opts: Any) -
 @checkpoint.command("list")
 @ROOT_OPTION
 @FOLDER_OPTION
-@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
-def checkpoint_list(root: Path, folder: Path | None, as_json: bool) -> None:
+@JSON_FORMAT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json (kept for existing scripts).")
+def checkpoint_list(root: Path, folder: Path | None, fmt: str, as_json: bool) -> None:
     """Checkpoints with age, size, retention, verified and restore-tested state."""
     _use_trust(root, None, signs=False)
     from guardians.commands.checkpoint import folder_for, list_checkpoints
 
-    _exit(list_checkpoints(folder_for(root, folder), _stdout(), as_json=as_json))
+    _exit(list_checkpoints(folder_for(root, folder), _stdout(), as_json=as_json or fmt == "json"))
 
 
 @checkpoint.command("status")

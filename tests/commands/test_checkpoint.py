@@ -105,8 +105,9 @@ def test_create_verify_corrupt_recover(tmp_path, run_cli, postgres: Postgres, re
     ok = run_cli("checkpoint", "verify", "pre-drop", "--root", str(root), "--restore-test", "--database", url)
     assert ok.exit_code == 0, ok.output
     assert "2 table(s), 2500 row(s) match" in ok.output and "3 Redis key(s) match" in ok.output
-    listed = json.loads(run_cli("checkpoint", "list", "--root", str(root), "--json").output)
+    listed = json.loads(run_cli("checkpoint", "list", "--root", str(root), "--format", "json").output)
     assert listed[0]["verified"] and listed[0]["restore_tested"]
+    assert json.loads(run_cli("checkpoint", "list", "--root", str(root), "--json").output) == listed  # the old flag
     assert run_cli("checkpoint", "status", "--root", str(root)).exit_code == 0
     # The scratch database is gone again.
     dbs = {row[0] for row in postgres.sql("postgres", "SELECT datname FROM pg_database")}
