@@ -219,6 +219,9 @@ def log_cmd(
     guardians log [EPIC]          timeline of decisions and why they were taken
     guardians log verify [EPIC]   check seq, hash chain (and signatures); exit 1 on the first bad line
     guardians log anchor [EPIC]   print (epic, seq, head) lines to record outside the repository
+
+    --agent, --decision, --since and --iteration filter the timeline; with
+    verify or anchor they are a usage error (a chain is only checked whole).
     """
     from guardians.commands.log import log_command
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from guardians.errors import EXIT_OK, EXIT_PROBLEMS, GuardianError, UsageError
+from guardians.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, GuardianError, UsageError
 from guardians.store.decision_log import verify_file
 from guardians.store.layout import Epic, select_epics
 from guardians.views.timeline import FORMATS, Filters, write_timeline
@@ -30,6 +30,21 @@ def log_command(
     out: IO[str],
 ) -> int:
     """``log verify [EPIC]`` verifies chains; anything else shows the timeline (table on a terminal, else JSON)."""
+    if args and args[0] in ("verify", "anchor"):
+        given = [
+            name
+            for name, value in (
+                ("--agent", agent),
+                ("--decision", decision),
+                ("--since", since),
+                ("--iteration", iteration),
+            )
+            if value is not None
+        ]
+        if given:
+            # A filter would look like it narrowed the check; the chain is only ever verified whole.
+            sys.stderr.write(f"error: {', '.join(given)} filter the timeline; `log {args[0]}` reads whole logs\n")
+            return EXIT_USAGE
     if args and args[0] == "verify":
         return verify_logs(root, args[1:], out=out, fmt="json" if fmt == "json" else "text")
     if args and args[0] == "anchor":

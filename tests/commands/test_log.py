@@ -65,3 +65,12 @@ def test_log_verify_ok_then_broken(run_cli, example):
 def test_log_verify_without_epics(run_cli, tmp_path):
     result = run_cli("log", "verify", "--root", str(tmp_path))
     assert result.exit_code == 0 and "no epics under" in result.output
+
+
+def test_timeline_filters_with_verify_or_anchor_are_a_usage_error(run_cli, example):
+    root = example("clean")
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    for sub in ("verify", "anchor"):
+        result = run_cli("log", sub, "--root", str(root), "--agent", "deploy")
+        assert result.exit_code == 2 and "--agent filter the timeline" in result.output + result.stderr
+    assert run_cli("log", "verify", "--root", str(root)).exit_code == 0
