@@ -86,16 +86,6 @@ def load_settings(root: Path, trust: Trust | None = None) -> Settings:
         raise InputError(Location(display, where), err["msg"]) from None
 
 
-def settings_source(root: Path, trust: Trust) -> str:
-    """Where the settings in force are read from, in words (``status`` and reports say it)."""
-    if trust.anchor is None:
-        return f"{FILENAME} in the working tree"
-    if trust.ref is not None:
-        return f"{FILENAME} at {trust.ref}"
-    path = os.environ.get(SETTINGS_ENV)
-    return path if path else f"defaults ({SETTINGS_ENV} is not set)"
-
-
 def _source(root: Path, trust: Trust) -> tuple[str, bytes] | None:
     from guardians.store.loaders import MAX_BYTES, read_bounded
 
