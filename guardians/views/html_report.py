@@ -264,13 +264,14 @@ def build_context(epic: Epic) -> dict[str, Any]:
         for g in GUARDIANS
     ]
     runbook = _read_text(epic, "runbook.md")
+    verified = verify_file(epic.log_path, epic.epic_id, active().anchor)  # once, for the status line and the page
     return {
         "epic_id": epic.epic_id,
         "generated": stamp(),
         "log_banner": banner(epic, problems, total),
         "log_path": epic.rel(epic.log_path),
-        "status": epic_status(epic),
-        "verify": verify_file(epic.log_path, epic.epic_id, active().anchor),
+        "status": epic_status(epic, verified),
+        "verify": verified,
         "trust": active().describe(),
         "rows": list(rows),
         "rows_skipped": total - len(rows),

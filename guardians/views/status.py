@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from guardians.errors import GuardianError
 from guardians.store.layout import GUARDIANS, Epic
 from guardians.views.timeline import Row, banner, iter_rows, plain
+
+if TYPE_CHECKING:
+    from guardians.store.decision_log import VerifyResult
 
 FORMATS: tuple[str, ...] = ("table", "json")
 
@@ -98,8 +101,8 @@ class EpicStatus:
         }
 
 
-def epic_status(epic: Epic) -> EpicStatus:
-    """The board line of one epic."""
+def epic_status(epic: Epic, verified: VerifyResult | None = None) -> EpicStatus:
+    """The board line of one epic; ``verified``: the chain verifier's result when the caller already has it."""
     from guardians.store.inbox import pending
 
     status = EpicStatus(epic.epic_id)
@@ -125,7 +128,7 @@ def epic_status(epic: Epic) -> EpicStatus:
     except GuardianError as exc:
         problems.append(str(exc))
     if not problems and status.entries:
-        problems.extend(_chain_problem(epic))
+        problems.extend(_chain_problem(epic, verified))
     if problems:
         status.problem = banner(epic, problems, status.entries)
     for item in pending(epic, (*GUARDIANS, "tech-lead")):
@@ -208,11 +211,12 @@ def write_json(epics: list[Epic], out: IO[str]) -> None:
     out.write("\n]\n" if epics else "]\n")
 
 
-def _chain_problem(epic: Epic) -> list[str]:
+def _chain_problem(epic: Epic, verified: VerifyResult | None) -> list[str]:
     """The chain verifier's verdict, against the trust anchor in force: the rows above are read leniently
     (they show what an agent's line says), so an edited, re-chained or unsigned entry is only caught here."""
-    from guardians.store.decision_log import verify_file
-    from guardians.trust.anchor import active
+    if verified is None:
+        from guardians.store.decision_log import verify_file
+        from guardians.trust.anchor import active
 
-    result = verify_file(epic.log_path, epic.epic_id, active().anchor)
-    return [] if result.ok else [f"line {result.line}: {result.problem}"]
+        verified = verify_file(epic.log_path, epic.epic_id, active().anchor)
+    return [] if verified.ok else [f"line {verified.line}: {verified.problem}"]
