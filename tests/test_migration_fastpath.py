@@ -9,8 +9,13 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import os
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +244,88 @@ def fails_on_seven(x: int) -> int:
     if x == 7:
         raise ValueError("seven")
     return x
+
+
+_PARENT = os.getpid()
+_MARK: list[Path] = []  # set by a test before the fork: the worker touches it, this process waits for it
+
+
+def _worker_started_or_wait() -> bool:
+    """True in the worker (after marking); in this process, wait until a worker has taken a chunk."""
+    if os.getpid() != _PARENT:
+        _MARK[0].touch()
+        return True
+    deadline = time.monotonic() + 120
+    while not _MARK[0].exists():  # a condition, not a duration: the worker has started
+        assert time.monotonic() < deadline, "the worker never took a chunk"
+        time.sleep(0.01)
+    return False
+
+
+def dies_in_the_worker(x: int) -> int:
+    if _worker_started_or_wait():
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+@pytest.fixture
+def mark(tmp_path: Path) -> Iterator[Path]:
+    _MARK[:] = [tmp_path / "worker-started"]
+    yield _MARK[0]
+    _MARK.clear()
+
+
+def test_a_worker_that_dies_raises_broken_process_pool_and_leaves_no_child(mark: Path) -> None:
+    with pytest.raises(BrokenProcessPool):
+        list(parallel.ordered_map(dies_in_the_worker, list(range(400)), 2))
+    assert mark.exists()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every worker was reaped
+
+
+def test_a_worker_killed_while_it_holds_the_lock_does_not_block_this_process() -> None:
+    shared = parallel._Shared(3)
+    pid = os.fork()
+    if pid == 0:  # the worker: takes the lock and dies holding it
+        fcntl.lockf(shared._lock_fd, fcntl.LOCK_EX)
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert [shared.take(front=False), shared.take(front=True), shared.take(front=True)] == [2, 0, 1]
+    assert shared.take(front=False) is None
+
+
+def test_a_failure_here_kills_and_reaps_the_worker() -> None:
+    with pytest.raises(ValueError, match="seven"):
+        list(parallel.ordered_map(fails_on_seven, [*range(8, 5000), 7], 2))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+class Unpicklable(Exception):
+    def __reduce__(self) -> Any:
+        raise TypeError("not picklable")
+
+
+def raises_unpicklable_in_the_worker(x: int) -> int:
+    if _worker_started_or_wait():
+        raise Unpicklable("from the worker")
+    return x
+
+
+def test_an_exception_from_the_worker_that_does_not_pickle_comes_back_as_its_text(mark: Path) -> None:
+    with pytest.raises(RuntimeError, match="Unpicklable: from the worker"):
+        list(parallel.ordered_map(raises_unpicklable_in_the_worker, list(range(400)), 2))
+
+
+def fails_in_the_worker(x: int) -> int:
+    if _worker_started_or_wait():
+        raise ValueError(f"worker item {x}")
+    return x
+
+
+def test_what_fn_raises_in_the_worker_is_raised_here(mark: Path) -> None:
+    with pytest.raises(ValueError, match="worker item 0"):
+        list(parallel.ordered_map(fails_in_the_worker, list(range(400)), 2))
 
 
 def test_ordered_map_raises_what_fn_raises() -> None:
