@@ -188,17 +188,13 @@ class _State:
         kind = raw.node_type
         node = raw.node
         if kind == "TransactionStmt":
-            tkind = node.get("kind")
-            if tkind in _BEGIN:
-                self.explicit_tx = True
-                self.tx_id += 1
-            elif tkind in _END:
-                self.explicit_tx = False
-                self.local_timeout = False
-                self.local_stmt_timeout = False
-                self.tx_id += 1
+            self._transaction(node.get("kind"))
         in_tx = not raw.autocommit and (self.transactional or self.explicit_tx)
-        table = n.relname(node.get("relation")) if isinstance(node, dict) else None
+        # n.relname, inlined: this runs once per statement
+        relation = node.get("relation") if type(node) is dict else None
+        table = relation.get("relname") if relation else None
+        if table is not None and type(table) is not str:
+            table = None
         # snapshots read directly (this runs once per statement)
         stmt = Statement(
             kind,
@@ -243,6 +239,16 @@ class _State:
             if obj is not None:
                 self.created[obj] = raw.line
         return stmt
+
+    def _transaction(self, tkind: object) -> None:
+        if tkind in _BEGIN:
+            self.explicit_tx = True
+            self.tx_id += 1
+        elif tkind in _END:
+            self.explicit_tx = False
+            self.local_timeout = False
+            self.local_stmt_timeout = False
+            self.tx_id += 1
 
     def close(self) -> None:
         """End of file: the unguarded-lock count is reported on the first such statement."""
@@ -408,9 +414,13 @@ class Analysis:
                 if stmt is first:
                     first.tx_locks_existing = first.tx_id in st.locked_tx
                     self._rules.check(first, found)
+                    break
         if not self._holes:
             return _drop_recreated(self._out, st.created)
-        merged: list[tuple[Finding, int | None]] = []
+        if not self._out:  # a transactional file: every statement waited
+            merged = [pair for _pos, _stmt, found in self._holes for pair in found]
+            return _drop_recreated(merged, st.created)
+        merged = []
         start = 0
         for pos, _stmt, found in self._holes:
             merged.extend(self._out[start:pos])

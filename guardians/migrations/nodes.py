@@ -186,11 +186,9 @@ def table_constraints(create: Node) -> Iterator[Node]:
             yield con
 
 
-def alter_cmds(node: Node) -> Iterator[Node]:
-    for item in node.get("cmds") or ():
-        cmd = item.get("AlterTableCmd")
-        if cmd is not None:
-            yield cmd
+def alter_cmds(node: Node) -> list[Node]:
+    # a list, not a generator: called several times per ALTER TABLE, on one or two commands
+    return [cmd for item in node.get("cmds") or () if (cmd := item.get("AlterTableCmd")) is not None]
 
 
 def cmd_def(cmd: Node, key: str) -> Node | None:
@@ -223,7 +221,11 @@ def takes_table_lock(node_type: str, node: Node, new_tables: frozenset[str] | An
     if node_type == "AlterTableStmt":
         if relname(node.get("relation")) in new_tables:
             return False
-        return any(cmd.get("subtype") not in LIGHT_ALTER_SUBTYPES for cmd in alter_cmds(node))
+        for item in node.get("cmds") or ():  # as alter_cmds (this runs for every ALTER TABLE)
+            cmd = item.get("AlterTableCmd")
+            if cmd is not None and cmd.get("subtype") not in LIGHT_ALTER_SUBTYPES:
+                return True
+        return False
     if node_type == "IndexStmt":
         return not node.get("concurrent") and relname(node.get("relation")) not in new_tables
     if node_type == "DropStmt":
