@@ -410,3 +410,28 @@ def test_validate_flags_artifact_from_another_epic(example, run_cli):
     result = run_cli("validate", "--root", str(root), "--format", "json")
     assert result.exit_code == 1
     assert "VAL135" in result.output and "review.json" in result.output
+
+
+def test_the_migration_gate_never_forks_inside_run(example, run_cli, monkeypatch):
+    """Many SQL files would be shared with a forked worker by the lint command; the gate runs
+    inside `run` and `watch`, which have threads, so it analyses them in its own process."""
+    root = example("clean")
+    migrations = consensus(root, "epic_1") / "artifacts" / "migrations"
+    source = (migrations / "001_order_note.sql").read_text()
+    impl_path = consensus(root, "epic_1") / "artifacts" / "implementation.json"
+    impl = json.loads(impl_path.read_text())
+    for i in range(2, 82):
+        (migrations / f"{i:03d}_order_note.sql").write_text(source.replace("note", f"note_{i}"))
+        (migrations / f"{i:03d}_order_note.down.sql").write_text(f"ALTER TABLE orders DROP COLUMN IF EXISTS note_{i};\n")
+        impl["migrations"].append(f"docs/specs/epic_1/consensus/artifacts/migrations/{i:03d}_order_note.sql")
+    impl_path.write_text(json.dumps(impl))
+
+    def no_fork() -> int:
+        raise AssertionError("the migration gate forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert run_cli("run", "--root", str(root)).exit_code == 0
+    entries = log_entries(root, "epic_1")
+    assert entries[0]["agent"] == "migration" and entries[0]["decision"] == "approve", entries[0]
+    review = json.loads((consensus(root, "epic_1") / "artifacts" / "migration_review.json").read_text())
+    assert len(review["files"]) == 81

@@ -56,13 +56,16 @@ def _on_handoff(ctx: Context, approval: dict[str, Any] | None) -> Decision:
 def _judge(ctx: Context, paths: list[Path], approval: dict[str, Any] | None) -> Decision:
     from guardians.migrations.analyze import analyze_paths
 
-    base = analyze_paths(paths, display_root=ctx.epic.root)
+    # jobs=1: the gate runs inside `run` and `watch`, which have threads (the file
+    # observer, the lock keeper); forking a worker there could copy a lock another
+    # thread holds. An epic's migrations are few; the lint command has the cores.
+    base = analyze_paths(paths, display_root=ctx.epic.root, jobs=1)
     _pin_migrations(ctx, paths)
     digest = _digest(base.to_dict())
     matching = approval if approval and approval.get("review_digest") == digest else None
     report = base
     if matching and matching.get("suppress"):
-        report = analyze_paths(paths, display_root=ctx.epic.root, suppressions=matching["suppress"])
+        report = analyze_paths(paths, display_root=ctx.epic.root, suppressions=matching["suppress"], jobs=1)
     findings = report.findings()
     blocking = [f for f in findings if f.blocking and not _destructive(f)]
     needs_approval = report.risk == "high"

@@ -23,6 +23,11 @@ worker that dies without sending its results raises ``BrokenProcessPool``
 as a pool would (the chunks are not retried: what crashed a worker could
 crash this process). A worker is killed and reaped if this process stops
 early.
+
+Forking copies only the calling thread, and any lock another thread holds
+stays locked in the worker for ever: call this from a process with one thread
+(the lint command). The pipeline's migration gate, which runs inside ``run``
+and ``watch``, analyses in its own process (``jobs=1``).
 """
 
 from __future__ import annotations
@@ -113,6 +118,8 @@ class _Shared:
         pack: Callable[[list[R]], Any],
         unpack: Callable[[Any], list[R]],
     ) -> list[list[R]]:
+        import pickle  # noqa: F401 - imported before the fork: a worker must not need the import lock
+
         done: list[list[R] | None] = [None] * len(chunks)
         children: list[tuple[int, int]] = []  # (pid, read end of its results pipe)
         try:
