@@ -422,7 +422,8 @@ def test_the_migration_gate_never_forks_inside_run(example, run_cli, monkeypatch
     impl = json.loads(impl_path.read_text())
     for i in range(2, 82):
         (migrations / f"{i:03d}_order_note.sql").write_text(source.replace("note", f"note_{i}"))
-        (migrations / f"{i:03d}_order_note.down.sql").write_text(f"ALTER TABLE orders DROP COLUMN IF EXISTS note_{i};\n")
+        down = f"ALTER TABLE orders DROP COLUMN IF EXISTS note_{i};\n"
+        (migrations / f"{i:03d}_order_note.down.sql").write_text(down)
         impl["migrations"].append(f"docs/specs/epic_1/consensus/artifacts/migrations/{i:03d}_order_note.sql")
     impl_path.write_text(json.dumps(impl))
 
