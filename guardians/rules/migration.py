@@ -107,11 +107,22 @@ _CLAUSES = {
         "keyword": r"\b{}\b",
     }.items()
 }
+#: The same patterns for ASCII text, searched about 1.5x faster: with re.ASCII, IGNORECASE
+#: folds only A-Z (the other letters it folds, such as the Kelvin sign, are not ASCII) and \b
+#: sees the same word characters; ``\s`` is spelled out as the ASCII characters str.isspace()
+#: accepts, which the Unicode ``\s`` also matches (re.ASCII's ``\s`` omits \x1c-\x1f).
+_ASCII_CLAUSES = {
+    kind: re.compile(
+        pattern.pattern.replace(r"[^\s", r"[^\t-\r\x1c-\x20").replace(r"\s", r"[\t-\r\x1c-\x20]"),
+        re.IGNORECASE | re.ASCII,
+    )
+    for kind, pattern in _CLAUSES.items()
+}
 
 
 def _clause_start(text: str, kind: str, name: str) -> int | None:
     """Offset in ``text`` of the clause of kind ``kind`` about identifier ``name`` (parse-tree spelling)."""
-    for m in _CLAUSES[kind].finditer(text):
+    for m in (_ASCII_CLAUSES if text.isascii() else _CLAUSES)[kind].finditer(text):
         ident = m.group("id")
         if kind == "keyword":
             if ident.upper() == name:
