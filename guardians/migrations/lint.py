@@ -67,7 +67,7 @@ class _FindingEncoder:
         self._cache: dict[str, str] = {}
         #: (code, severity, blocking, suggestion, risk, rule) -> the encoded text around the
         #: fields that change from finding to finding (they are the same for every finding of a rule)
-        self._rules: dict[tuple[object, ...], tuple[str, str, str, str]] = {}
+        self._rules: dict[tuple[object, ...], tuple[str, str, str, str] | tuple[()]] = {}
 
     def _repeated(self, value: str) -> str:
         encoded = self._cache.get(value)
@@ -76,40 +76,47 @@ class _FindingEncoder:
         return encoded
 
     def encode(self, f: Finding) -> str:
-        message, file, line, column, statement = f.message, f.file, f.line, f.column, f.statement
-        subject, suggestion, extra = f.subject, f.suggestion, f.extra
-        rule = extra.get("rule") if type(extra) is dict and len(extra) == 1 else None
+        message, file, line, column, statement, subject = f.message, f.file, f.line, f.column, f.statement, f.subject
         if (
             type(message) is str
             and type(file) is str
             and type(line) is int
             and type(column) is int
-            and f.json_path is None
             and type(statement) is str
             and (subject is None or type(subject) is str)
-            and (suggestion is None or type(suggestion) is str)
-            and type(f.code) is str
+            and f.json_path is None
             and type(f.severity) is Severity
             and type(f.blocking) is bool
             and type(f.risk) is int
-            and (type(rule) is str or extra == {})
         ):
             # the shape every migration finding has: one format, the rule's own parts encoded once
-            key = (f.code, f.severity, f.blocking, suggestion, f.risk, rule)
-            parts = self._rules.get(key)
-            if parts is None:
-                parts = self._rules[key] = self._rule_parts(f, rule)
-            before, middle, suggested, tail = parts
-            about = "" if subject is None else ', "subject": ' + _encode_str(subject)
-            return (
-                f'{before}{_encode_str(message)}{middle}{self._repeated(file)}, "line": {int.__repr__(line)}, '
-                f'"column": {int.__repr__(column)}, "statement": {_encode_str(statement)}{suggested}{about}{tail}'
-            )
+            # (the types of its strings are checked once per rule, in _rule_parts)
+            extra = f.extra
+            rule = extra.get("rule") if type(extra) is dict and len(extra) == 1 else None
+            parts = None
+            if type(rule) is str or extra == {}:
+                key = (f.code, f.severity, f.blocking, f.suggestion, f.risk, rule)
+                parts = self._rules.get(key)
+                if parts is None:
+                    parts = self._rules[key] = self._rule_parts(f, rule)
+            if parts:
+                before, middle, suggested, tail = parts
+                about = "" if subject is None else ', "subject": ' + _encode_str(subject)
+                return (
+                    f'{before}{_encode_str(message)}{middle}{self._repeated(file)}, "line": {_int_repr(line)}, '
+                    f'"column": {_int_repr(column)}, "statement": {_encode_str(statement)}{suggested}{about}{tail}'
+                )
         return self._head(f) + self._tail(f)
 
     @staticmethod
-    def _rule_parts(f: Finding, rule: str | None) -> tuple[str, str, str, str]:
-        """(before message, between message and file, suggestion, after subject) of a rule's findings."""
+    def _rule_parts(f: Finding, rule: str | None) -> tuple[str, str, str, str] | tuple[()]:
+        """(before message, between message and file, suggestion, after subject) of a rule's findings.
+
+        Empty (every finding of the key goes the general way) when one of its strings is not a
+        ``str``. A value equal to a ``str`` key is a ``str`` subclass, which encodes the same.
+        """
+        if type(f.code) is not str or (f.suggestion is not None and type(f.suggestion) is not str):
+            return ()
         severity = _SEVERITY_JSON[f.severity]
         before = '{"code": ' + _encode_str(f.code) + ', "message": '
         middle = f', "severity": {severity}, "blocking": {"true" if f.blocking else "false"}, "file": '
@@ -181,6 +188,7 @@ def _value(value: object) -> str:
 
 
 _encode_str: Callable[[object], str] = json.encoder.encode_basestring  # type: ignore[assignment]
+_int_repr = int.__repr__
 _SEVERITY_JSON = {sev: json.dumps(str(sev)) for sev in Severity}
 _SEVERITY_TEXT = {sev: str(sev) for sev in Severity}
 _KEY_PREFIX = {key: f", {json.dumps(key)}: " for key in ("file", "line", "column", "json_path", "statement")}
