@@ -12,11 +12,12 @@ import ast
 import gc
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache, partial
-from operator import attrgetter
+from operator import attrgetter, truth
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ from guardians.migrations.statement import (
     RawStatement,
 )
 from guardians.migrations.suppress import Suppressed, apply_suppressions, parse_directives
-from guardians.rules.base import Finding, Severity, make_finding
+from guardians.rules.base import Finding, make_finding
 from guardians.rules.migration import (
     DESTRUCTIVE_CODES,
     UNSUPPRESSIBLE_CODES,
@@ -116,9 +117,7 @@ class MigrationReport:
 
     def summary(self) -> dict[str, Any]:
         findings = self.findings()
-        counts: dict[Severity, int] = {}
-        for f in findings:
-            counts[f.severity] = counts.get(f.severity, 0) + 1
+        counts = Counter(map(_SEVERITY, findings))  # counted in C, in first-seen order like the findings
         by_severity: dict[str, int] = {}
         for severity, count in counts.items():  # first-seen order, as the findings
             name = str(severity)
@@ -127,7 +126,7 @@ class MigrationReport:
             "files": len(self.files),
             "statements": sum(r.statements for r in self.files),
             "findings": len(findings),
-            "blocking": sum(1 for f in findings if f.blocking),
+            "blocking": sum(map(truth, map(_BLOCKING, findings))),
             "suppressed": len(self.suppressed()),
             "by_severity": by_severity,
         }
@@ -348,8 +347,7 @@ def _analyze_text(
     del raws
     pairs = analysis.finish()
     kept, suppressed = apply_suppressions(pairs, directives, suppressions, unsuppressible=UNSUPPRESSIBLE_CODES)
-    kept = _dedupe(kept)
-    kept.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
+    kept = _in_order(_dedupe(kept))
     return FileReport(display_path, kind, tuple(kept), tuple(suppressed), analysis.statements, rollback)
 
 
@@ -375,14 +373,30 @@ def _feed_sql(body: str, display_path: str, transactional: bool) -> tuple[Analys
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """One framework call can expand to several statements with the same finding."""
+    keys = list(map(_DEDUPE_KEY, findings))
+    if len(set(keys)) == len(keys):  # the usual case, decided in C
+        return findings
     seen: set[tuple[str, int | None, str]] = set()
     out: list[Finding] = []
-    for f in findings:
-        key = (f.code, f.line, f.message)
+    for key, f in zip(keys, findings, strict=True):
         if key not in seen:
             seen.add(key)
             out.append(f)
     return out
+
+
+def _in_order(findings: list[Finding]) -> list[Finding]:
+    """Findings by (line, column, code), a missing line or column counting as 0.
+
+    The key is read in C when every line and column is a number. A ``None`` then
+    raises TypeError as soon as it is compared with a number (a correct sort
+    compares every pair of neighbours it outputs); ``sorted`` leaves ``findings``
+    untouched for the general key. Both keys order such findings the same way.
+    """
+    try:
+        return sorted(findings, key=_LOCATION)
+    except TypeError:
+        return sorted(findings, key=lambda f: (f.line or 0, f.column or 0, f.code))
 
 
 def _translate(
@@ -502,6 +516,11 @@ def _analyze_sql_file(
     )
     return analyze_text(text, display, "sql", has_rollback=rollback, suppressions=suppressions)
 
+
+_SEVERITY = attrgetter("severity")
+_BLOCKING = attrgetter("blocking")
+_DEDUPE_KEY = attrgetter("code", "line", "message")
+_LOCATION = attrgetter("line", "column", "code")
 
 #: A finding's fields, in order (``make_finding`` takes them so).
 _FINDING_FIELDS = attrgetter(*(f.name for f in fields(Finding)))
