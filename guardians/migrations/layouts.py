@@ -67,20 +67,22 @@ def needs_no_rollback(path: PurePath, layout: str = "auto") -> bool:
 
 def rollback_names(name: str, parent: str, layout: str = "auto") -> list[tuple[str, str]]:
     """(directory relative to the migration's, file name) of each file that would roll it back."""
+    # runs once per migration file: the lower-cased name is computed once, and the Flyway
+    # pattern is tried only on names that can match it (they start with V)
     out: list[tuple[str, str]] = []
-    if _uses(layout, "diesel") and name.lower() == "up.sql":
+    lower = name.lower()
+    if _uses(layout, "diesel") and lower == "up.sql":
         out.append(("", "down.sql"))
-    flyway = _FLYWAY_VERSIONED.match(name)
+    flyway = _FLYWAY_VERSIONED.match(name) if lower[:1] == "v" else None
     if flyway and _uses(layout, "flyway"):
         out.append(("", f"U{flyway.group(1)}__{flyway.group(2)}"))
     if _uses(layout, "sqitch") and parent.lower() == "deploy":
         out.append(("../revert", name))
     if _uses(layout, "plain", "golang-migrate"):
-        stem = name[:-4] if name.lower().endswith(".sql") else name
-        bases = [stem]
+        stem = name[:-4] if lower.endswith(".sql") else name
+        out += [("", stem + suffix) for suffix in _PLAIN_ROLLBACK_SUFFIXES]
         if stem.lower().endswith((".up", "_up")):
-            bases.append(stem[:-3])
-        out.extend(("", f"{base}{suffix}") for base in bases for suffix in _PLAIN_ROLLBACK_SUFFIXES)
+            out += [("", stem[:-3] + suffix) for suffix in _PLAIN_ROLLBACK_SUFFIXES]
         out.append(("down", name))
     return out
 
