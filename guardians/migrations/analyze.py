@@ -446,17 +446,21 @@ def discover(paths: Sequence[Path], layout: str = "auto") -> list[Path]:
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             found: list[Path] = []
+            folders = 0  # that hold migrations
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
                 parent = os.path.basename(dirpath)
                 here = Path(dirpath)  # here / name: half the cost of Path(dirpath, name), per file
-                for name in filenames:
+                before = len(found)
+                for name in sorted(filenames):
                     if name.endswith(".sql"):
                         if not is_rollback_name(name, parent, layout):
                             found.append(here / name)
                     elif name.endswith(".py") and _is_candidate(here / name, layout):
                         found.append(here / name)
-            out.extend(sorted(found, key=_SORT_KEY))
+                folders += len(found) > before
+            # the paths of one folder differ in their last part only: sorted by name, they are in order
+            out.extend(found if folders <= 1 and _SORT_KEY is not None else sorted(found, key=_SORT_KEY))
         elif path.suffix.lower() != ".py" or path.is_symlink() or _is_candidate(path, layout):
             out.append(path)
     return out
@@ -479,21 +483,33 @@ def _is_candidate(path: Path, layout: str = "auto") -> bool:
 
 
 @lru_cache(maxsize=256)
-def _listing(directory: str) -> frozenset[str]:
-    """Names in ``directory`` (empty if it cannot be listed): one listing instead of a stat per candidate."""
+def _listing(directory: str, rel: str = "") -> dict[str, os.DirEntry[str]]:
+    """Entries of ``directory/rel`` by name (none if it cannot be listed): one listing instead of a stat per
+    candidate, and the path joined once per directory instead of once per file."""
+    where = os.path.normpath(os.path.join(directory, rel)) if rel else directory
     try:
-        return frozenset(os.listdir(directory or "."))
+        with os.scandir(where or ".") as entries:
+            return {entry.name: entry for entry in entries}
     except OSError:
-        return frozenset()
+        return {}
 
 
 def _has_rollback_file(directory: str, name: str, parent: str, layout: str) -> bool:
     """Whether a rollback file of ``directory/name`` exists (strings, not path objects: this runs per file)."""
     for rel, candidate in rollback_names(name, parent, layout):
-        where = os.path.normpath(os.path.join(directory, rel)) if rel else directory
-        if candidate in _listing(where) and os.path.isfile(os.path.join(where, candidate)):
+        entry = _listing(directory, rel).get(candidate)
+        if entry is not None and _is_file(entry):
             return True
     return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """``os.path.isfile`` of the entry: symlinks followed, errors mean no. The type comes from
+    the directory listing where the file system gives it (no stat per rollback file)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 #: From this many SQL files on, they are analysed on every core (at most 2): this process and a forked worker.
