@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import IO, TypeVar
 
 from guardians.migrations.analyze import MigrationReport
@@ -199,12 +201,13 @@ def write_text(report: MigrationReport, out: IO[str], threshold: Severity) -> No
     out.write("".join([_format(f) for f in findings]))
     for s in report.suppressed():
         out.write(f"{s.file}:{s.line}: {s.code} suppressed ({s.source}): {s.reason}\n")
+    by_severity = Counter(map(_SEVERITY, findings))  # counted in C, in first-seen order
     counts: dict[str, int] = {}
-    for f in findings:
-        sev = _severity_text(f.severity)
-        counts[sev] = counts.get(sev, 0) + 1
+    for severity, count in by_severity.items():
+        sev = _severity_text(severity)
+        counts[sev] = counts.get(sev, 0) + count
     detail = ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items(), key=lambda kv: -Severity.parse(kv[0])))
-    failing = sum(1 for f in findings if f.severity >= threshold)
+    failing = sum(count for severity, count in by_severity.items() if severity >= threshold)
     statements = sum(r.statements for r in report.files)
     out.write(
         f"{len(findings)} finding(s){f' ({detail})' if detail else ''}, {len(report.suppressed())} suppressed, "
@@ -214,12 +217,17 @@ def write_text(report: MigrationReport, out: IO[str], threshold: Severity) -> No
 
 
 def _format(f: Finding) -> str:
-    text = f"{f.file}:{f.line or 1}:{f.column or 1}: {f.code} [{_severity_text(f.severity)}] {f.message}\n"
-    if f.statement:
-        text += f"    {f.statement}\n"
-    if f.suggestion:
-        text += f"    fix: {f.suggestion}\n"
-    return text
+    # one f-string: the optional lines are empty parts rather than concatenations (runs per finding)
+    statement, suggestion, severity = f.statement, f.suggestion, f.severity
+    return (
+        f"{f.file}:{f.line or 1}:{f.column or 1}: {f.code} [{_SEVERITY_TEXT.get(severity) or str(severity)}] "
+        f"{f.message}\n{_INDENT if statement else ''}{statement if statement else ''}{_NL if statement else ''}"
+        f"{_FIX if suggestion else ''}{suggestion if suggestion else ''}{_NL if suggestion else ''}"
+    )
+
+
+_INDENT, _FIX, _NL = "    ", "    fix: ", "\n"
+_SEVERITY = attrgetter("severity")
 
 
 def _severity_text(severity: Severity) -> str:
