@@ -16,19 +16,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from functools import lru_cache, partial
+from functools import partial
 from operator import attrgetter, truth
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from guardians.migrations.engine import Analysis, build_statements, run_rules
 from guardians.migrations.layouts import (
+    forget_listings,
+    has_rollback_file,
     is_rollback_file,
     is_rollback_name,
     needs_no_rollback,
     rollback_candidates,
     rollback_hint,
-    rollback_names,
 )
 from guardians.migrations.reading import read_migration
 from guardians.migrations.sandbox import parse_python
@@ -482,36 +483,6 @@ def _is_candidate(path: Path, layout: str = "auto") -> bool:
     return detect_kind(head, name) is not None
 
 
-@lru_cache(maxsize=256)
-def _listing(directory: str, rel: str = "") -> dict[str, os.DirEntry[str]]:
-    """Entries of ``directory/rel`` by name (none if it cannot be listed): one listing instead of a stat per
-    candidate, and the path joined once per directory instead of once per file."""
-    where = os.path.normpath(os.path.join(directory, rel)) if rel else directory
-    try:
-        with os.scandir(where or ".") as entries:
-            return {entry.name: entry for entry in entries}
-    except OSError:
-        return {}
-
-
-def _has_rollback_file(directory: str, name: str, parent: str, layout: str) -> bool:
-    """Whether a rollback file of ``directory/name`` exists (strings, not path objects: this runs per file)."""
-    for rel, candidate in rollback_names(name, parent, layout):
-        entry = _listing(directory, rel).get(candidate)
-        if entry is not None and _is_file(entry):
-            return True
-    return False
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    """``os.path.isfile`` of the entry: symlinks followed, errors mean no. The type comes from
-    the directory listing where the file system gives it (no stat per rollback file)."""
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
-
-
 #: From this many SQL files on, they are analysed on every core (at most 2): this process and a forked worker.
 PARALLEL_MIN_FILES = 64
 
@@ -528,7 +499,7 @@ def _analyze_sql_file(
     rollback = (
         is_rollback_name(name, parent, layout)
         or needs_no_rollback(path, layout)
-        or _has_rollback_file(directory, name, parent, layout)
+        or has_rollback_file(directory, name, parent, layout)
     )
     return analyze_text(text, display, "sql", has_rollback=rollback, suppressions=suppressions)
 
@@ -589,7 +560,7 @@ def analyze_paths(
     migrations run in order in this process (Django state carries from file
     to file). Reports keep file order.
     """
-    _listing.cache_clear()  # directory listings are valid for one run
+    forget_listings()  # directory listings are valid for one run
     history: DjangoHistory | None = None  # created for the first Django migration (imports on demand)
     files = [p for p in discover(paths, layout) if include is None or include(p)]
     prefix = _root_prefix(display_root) if display_root is not None else None

@@ -21,11 +21,15 @@ layout                    forward migration               rollback
 Alembic and Django files carry their own rollback (``downgrade()``,
 ``reverse_code``/``reverse_sql``). ``auto`` (the default) accepts every
 layout at once; a configured layout accepts only its own conventions.
+:func:`has_rollback_file` looks the rollback up on disk, one directory
+listing per folder and run.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
 from pathlib import PurePath
 
 LAYOUTS = ("auto", "plain", "golang-migrate", "diesel", "flyway", "sqitch", "goose", "dbmate", "alembic", "django")
@@ -115,3 +119,38 @@ def rollback_hint(layout: str = "auto") -> str:
         "no X.down.sql / X_down.sql / X.rollback.sql / down/X.sql, down.sql (diesel), U<ver>__x.sql (Flyway) "
         "or revert/x.sql (sqitch) next to this file and no goose/dbmate down section in it"
     )
+
+
+@lru_cache(maxsize=256)
+def _listing(directory: str, rel: str = "") -> dict[str, os.DirEntry[str]]:
+    """Entries of ``directory/rel`` by name (none if it cannot be listed): one listing instead of a stat per
+    candidate, and the path joined once per directory instead of once per file."""
+    where = os.path.normpath(os.path.join(directory, rel)) if rel else directory
+    try:
+        with os.scandir(where or ".") as entries:
+            return {entry.name: entry for entry in entries}
+    except OSError:
+        return {}
+
+
+def has_rollback_file(directory: str, name: str, parent: str, layout: str = "auto") -> bool:
+    """Whether a rollback file of ``directory/name`` exists (strings, not path objects: this runs per file)."""
+    for rel, candidate in rollback_names(name, parent, layout):
+        entry = _listing(directory, rel).get(candidate)
+        if entry is not None and _is_file(entry):
+            return True
+    return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """``os.path.isfile`` of the entry: symlinks followed, errors mean no. The type comes from
+    the directory listing where the file system gives it (no stat per rollback file)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def forget_listings() -> None:
+    """Drop the cached directory listings (they are valid for one run)."""
+    _listing.cache_clear()
