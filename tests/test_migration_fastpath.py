@@ -253,7 +253,9 @@ _MARK: list[Path] = []  # set by a test before the fork: the worker touches it, 
 def _worker_started_or_wait() -> bool:
     """True in the worker (after marking); in this process, wait until a worker has taken a chunk."""
     if os.getpid() != _PARENT:
-        _MARK[0].touch()
+        if not _MARK[0].exists():  # the worker's pid, written whole (renamed into place)
+            _MARK[0].with_suffix(".tmp").write_text(str(os.getpid()))
+            os.replace(_MARK[0].with_suffix(".tmp"), _MARK[0])
         return True
     deadline = time.monotonic() + 120
     while not _MARK[0].exists():  # a condition, not a duration: the worker has started
@@ -278,9 +280,8 @@ def mark(tmp_path: Path) -> Iterator[Path]:
 def test_a_worker_that_dies_raises_broken_process_pool_and_leaves_no_child(mark: Path) -> None:
     with pytest.raises(BrokenProcessPool):
         list(parallel.ordered_map(dies_in_the_worker, list(range(400)), 2))
-    assert mark.exists()
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # every worker was reaped
+        os.waitpid(int(mark.read_text()), os.WNOHANG)  # the worker was reaped
 
 
 def test_a_worker_killed_while_it_holds_the_lock_does_not_block_this_process() -> None:
@@ -294,11 +295,17 @@ def test_a_worker_killed_while_it_holds_the_lock_does_not_block_this_process() -
     assert shared.take(front=False) is None
 
 
-def test_a_failure_here_kills_and_reaps_the_worker() -> None:
+def fails_here_once_the_worker_runs(x: int) -> int:
+    if not _worker_started_or_wait() and x == 7:
+        raise ValueError("seven")
+    return x
+
+
+def test_a_failure_here_kills_and_reaps_the_worker(mark: Path) -> None:
     with pytest.raises(ValueError, match="seven"):
-        list(parallel.ordered_map(fails_on_seven, [*range(8, 5000), 7], 2))
+        list(parallel.ordered_map(fails_here_once_the_worker_runs, [*range(8, 5000), 7], 2))
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+        os.waitpid(int(mark.read_text()), os.WNOHANG)  # killed and reaped, not left running
 
 
 class Unpicklable(Exception):
