@@ -67,10 +67,9 @@ def ordered_map(
         yield from map(fn, items)
         return
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    identity: Callable[[Any], Any] = _same
-    packer = pack if pack is not None and unpack is not None else identity
-    unpacker = unpack if pack is not None and unpack is not None else identity
-    done = _Shared(len(chunks)).run(fn, chunks, workers - 1, packer, unpacker)
+    if pack is None or unpack is None:
+        pack = unpack = _same
+    done = _Shared(len(chunks)).run(fn, chunks, workers - 1, pack, unpack)
     for results in done:
         yield from results
 
