@@ -12,10 +12,11 @@ worker interpreter's teardown).
 So this module forks its workers itself. The items are cut into chunks; the
 workers take chunks from the front and this process takes them from the
 back, until they meet. Which chunk is next is two integers in a shared
-anonymous mapping, guarded by a POSIX record lock, so nothing is pickled per
-chunk. A worker sends all its results at once, pickled, through
-its own pipe, and leaves with ``os._exit`` (no interpreter teardown). With
-two cores there is one worker.
+anonymous mapping, guarded by a POSIX record lock, so no call is pickled per
+chunk. A worker pickles each chunk's results as soon as they are done into a
+file with no name (a pipe would fill and stall it until this process reads,
+at the end), closes with a record that says how it ended, and leaves with
+``os._exit`` (no interpreter teardown). With two cores there is one worker.
 
 Results come back in item order. What ``fn`` raises is raised here (from
 this process's chunks directly, from a worker's after it is read back). A
@@ -120,15 +121,21 @@ class _Shared:
         import pickle  # noqa: F401 - imported before the fork: a worker must not need the import lock
 
         done: list[list[R] | None] = [None] * len(chunks)
-        children: list[tuple[int, int]] = []  # (pid, read end of its results pipe)
+        children: list[tuple[int, int]] = []  # (pid, its results file)
         try:
             for _ in range(workers):
                 children.append(self._fork(fn, chunks, pack))
             while (i := self.take(front=False)) is not None:
                 done[i] = [fn(item) for item in chunks[i]]
             while children:
-                pid, fd = children.pop()
-                for i, packed in _receive(pid, fd):  # reaps the worker whatever happens
+                pid, fd = children[-1]
+                _pid, status = os.waitpid(pid, 0)
+                children.pop()  # reaped: only its file is left to close
+                try:
+                    records = _receive(fd, status)
+                finally:
+                    os.close(fd)
+                for i, packed in records:
                     done[i] = unpack(packed)
         finally:
             _stop(children)
@@ -136,13 +143,11 @@ class _Shared:
         return [results or [] for results in done]
 
     def _fork(self, fn: Callable[[T], R], chunks: list[Sequence[T]], pack: Callable[[list[R]], Any]) -> tuple[int, int]:
-        read_end, write_end = os.pipe()
+        results = _private_file()
         pid = os.fork()
         if pid:
-            os.close(write_end)
-            return pid, read_end
-        os.close(read_end)  # the worker: never returns
-        _work(self, fn, chunks, pack, write_end)
+            return pid, results
+        _work(self, fn, chunks, pack, results)  # the worker: never returns
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _close(self) -> None:
@@ -163,51 +168,55 @@ def _private_file() -> int:
 def _work(
     shared: _Shared, fn: Callable[[T], R], chunks: list[Sequence[T]], pack: Callable[[list[R]], Any], fd: int
 ) -> None:
-    """A worker's life: take chunks from the front, send their results, exit without teardown."""
+    """A worker's life: take chunks from the front, write each one's results as it is done,
+    then a closing record; exit without teardown.
+
+    The results go to a file with no name, not a pipe: a pipe would fill and stop the
+    worker until this process reads it, at the end. Pickling each chunk at once lets its
+    objects go (the worker's memory stays small)."""
     import pickle
 
     status = 0
-    try:
-        results = []
-        while (i := shared.take(front=True)) is not None:
-            results.append((i, pack([fn(item) for item in chunks[i]])))
-        payload = pickle.dumps((True, results), protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException as exc:  # handed to the parent, which raises it
+    with open(fd, "wb", closefd=False) as out:
+        dump = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump
         try:
-            payload = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # an exception that does not pickle is sent as text
-            payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-    try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-    except BaseException:  # the parent is gone or stopped reading
-        status = 1
+            try:
+                while (i := shared.take(front=True)) is not None:
+                    dump((i, pack([fn(item) for item in chunks[i]])))
+                dump((None, True))
+            except BaseException as exc:  # handed to this process, which raises it
+                try:
+                    dump((None, exc))
+                except Exception:  # an exception that does not pickle is sent as text
+                    dump((None, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            out.flush()
+        except BaseException:  # the results cannot be written
+            status = 1
     os._exit(status)
 
 
-def _receive(pid: int, fd: int) -> list[tuple[int, Any]]:
-    """A worker's results, once it has sent them all and exited."""
+def _receive(fd: int, status: int) -> list[tuple[int, Any]]:
+    """The results a worker wrote to ``fd`` before it exited with wait status ``status``."""
     import pickle
 
-    parts = []
-    try:
-        while part := os.read(fd, 1 << 20):
-            parts.append(part)
-    finally:
-        os.close(fd)  # a worker still writing gets EPIPE and exits
-        _pid, status = os.waitpid(pid, 0)
-    try:
-        ok, value = pickle.loads(b"".join(parts))
-    except Exception:  # truncated: the worker died while sending
-        ok, value = None, None
-    if ok is None or status != 0:
+    with open(fd, "rb", closefd=False) as results:
+        results.seek(0)
+        load = pickle.Unpickler(results).load
+        records: list[tuple[int, Any]] = []
+        outcome: Any = None
+        try:
+            while (record := load())[0] is not None:
+                records.append(record)
+            outcome = record[1]
+        except Exception:  # truncated: the worker died before its closing record
+            outcome = None
+    if outcome is None or status != 0:
         from concurrent.futures.process import BrokenProcessPool
 
         raise BrokenProcessPool(f"a worker process ended without its results (wait status {status})")
-    if not ok:
-        raise value
-    return list(value)
+    if outcome is not True:
+        raise outcome
+    return records
 
 
 def _stop(children: list[tuple[int, int]]) -> None:
