@@ -391,6 +391,13 @@ def explain(code: str | None, all_: bool, fmt: str) -> None:
     help="Report only findings not recorded in FILE; a missing FILE is written with today's findings.",
 )
 @click.option("--update-baseline", is_flag=True, help="Rewrite the --baseline file with today's findings.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that share many SQL files [default: the CPUs this process may use, at most 2]. "
+    "--jobs 1 spends the least CPU; more finish sooner.",
+)
 def lint_migrations_cmd(
     paths: tuple[Path, ...],
     fmt: str,
@@ -400,6 +407,7 @@ def lint_migrations_cmd(
     since: str | None,
     baseline: Path | None,
     update_baseline: bool,
+    jobs: int | None,
 ) -> None:
     """Check migration files or directories (SQL, Alembic, Django) with the MIG rules."""
     from guardians.commands.lint_migrations import lint_migrations
@@ -415,6 +423,7 @@ def lint_migrations_cmd(
             since=since,
             baseline=baseline,
             update_baseline=update_baseline,
+            jobs=jobs,
         )
     )
 

@@ -33,6 +33,7 @@ def lint_migrations(
     since: str | None = None,
     baseline: Path | None = None,
     update_baseline: bool = False,
+    jobs: int | None = None,
 ) -> int:
     """Exit 1 if an unsuppressed finding has severity >= ``fail_on``, 0 otherwise, 2 on usage errors.
 
@@ -40,10 +41,13 @@ def lint_migrations(
     directory, see :mod:`guardians.migrations.config`); ``since`` keeps only
     files changed since a git ref; ``baseline`` hides findings recorded in
     that file, which is written (and nothing fails) when it does not exist
-    yet or ``update_baseline`` is set.
+    yet or ``update_baseline`` is set. ``jobs`` is the number of processes
+    that share many SQL files (default: see :func:`analyze_paths`).
     """
     err = err if err is not None else sys.stderr
-    options = _Options(fmt, fail_on, suppressions, max_bytes, config, use_config, since, baseline, update_baseline)
+    options = _Options(
+        fmt, fail_on, suppressions, max_bytes, config, use_config, since, baseline, update_baseline, jobs
+    )
     try:
         return _lint(paths, options, out, err)
     except UsageError as exc:
@@ -62,6 +66,7 @@ class _Options:
     since: str | None
     baseline: Path | None
     update: bool
+    jobs: int | None
 
 
 def _lint(paths: Sequence[Path], opt: _Options, out: IO[str], err: IO[str]) -> int:
@@ -87,7 +92,7 @@ def _lint(paths: Sequence[Path], opt: _Options, out: IO[str], err: IO[str]) -> i
 
     report = analyze_paths(
         list(paths), display_root=Path.cwd(), suppressions=opt.suppressions, max_bytes=opt.max_bytes,
-        layout=cfg.layout, include=include,
+        layout=cfg.layout, include=include, jobs=opt.jobs,
     )  # fmt: skip
     report = _configured(report, cfg)
     if opt.baseline is not None:

@@ -31,6 +31,7 @@ from guardians.migrations.layouts import (
     rollback_candidates,
     rollback_hint,
 )
+from guardians.migrations.parallel import usable_cpus
 from guardians.migrations.reading import read_migration
 from guardians.migrations.sandbox import parse_python
 from guardians.migrations.sql import SplitError, iter_sql, parse_sql
@@ -555,8 +556,8 @@ def analyze_paths(
     ``include`` selects which discovered files are reported (``--since``,
     ``exclude``); Django migrations that are not reported still provide the
     state later ones are judged against. Many SQL files are analysed on
-    ``jobs`` processes, this one and forked workers (default: the cores, at
-    most 2; see :mod:`guardians.migrations.parallel`); Python
+    ``jobs`` processes, this one and forked workers (default: the CPUs this
+    process may run on, at most 2; see :mod:`guardians.migrations.parallel`); Python
     migrations run in order in this process (Django state carries from file
     to file). Reports keep file order.
     """
@@ -565,7 +566,7 @@ def analyze_paths(
     files = [p for p in discover(paths, layout) if include is None or include(p)]
     prefix = _root_prefix(display_root) if display_root is not None else None
     sql_jobs = [(p, _display(p, display_root, prefix)) for p in files if p.suffix.lower() == ".sql"]
-    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    workers = jobs if jobs is not None else min(2, usable_cpus())
     sql_reports = _sql_reports(sql_jobs, suppressions, max_bytes, layout, workers)
     reports: list[FileReport] = []
     # the whole run, not just each file: reports pile up, and every 700 allocations

@@ -42,6 +42,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (a CI runner's affinity mask or cpuset, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1  # pragma: no cover - platforms without affinity masks
+
+
 def chunk_size(count: int, workers: int) -> int:
     """Items per chunk: about eight chunks per process, 4 to 32 items each."""
     return max(4, min(32, count // (workers * 8)))

@@ -85,3 +85,37 @@ def test_cli_lints_a_corpus_of_every_dialect() -> None:
 def test_cli_unknown_fail_on_level_is_usage_error(migrations_dir: Path) -> None:
     result = invoke("--fail-on", "fatal", str(migrations_dir))
     assert result.exit_code == 2
+
+
+def _many_sql_files(tmp_path: Path) -> Path:
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(120):
+        body = ["ALTER TABLE t DROP COLUMN c;\n", "CREATE INDEX t_x ON t (x);\n", "SELECT 1;\n"][i % 3]
+        (d / f"{i:03d}_step.sql").write_text(body)
+    return d
+
+
+def test_cli_jobs_one_stays_in_this_process_and_reports_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = _many_sql_files(tmp_path)
+    shared = invoke("--format", "json", "--no-config", "--jobs", "2", str(d))
+    assert shared.exit_code == 1, shared.output
+    assert len(json.loads(shared.output)["findings"]) > 120
+
+    def no_fork() -> int:
+        raise AssertionError("--jobs 1 forked")
+
+    monkeypatch.setattr("os.fork", no_fork)
+    alone = invoke("--format", "json", "--no-config", "--jobs", "1", str(d))
+    assert alone.exit_code == 1, alone.output
+    assert alone.output == shared.output
+    spied = invoke("--format", "json", "--no-config", "--jobs", "2", str(d))  # the spy works: two jobs fork
+    assert isinstance(spied.exception, AssertionError) and "forked" in str(spied.exception)
+
+
+def test_cli_jobs_must_be_positive(migrations_dir: Path) -> None:
+    result = invoke("--jobs", "0", str(migrations_dir))
+    assert result.exit_code == 2
+    assert "--jobs" in result.output
