@@ -158,6 +158,7 @@ def files_mode(args: argparse.Namespace) -> int:
             many = sorted(p for p in directory.glob("*.sql") if not p.name.endswith(".down.sql"))
             contenders = {
                 "guardians json": (_cli("json", one), _cli("json", directory)),
+                "guardians json --jobs 1": (_cli("json", one), [*_cli("json", directory), "--jobs", "1"]),
                 "guardians text": (_cli("text", one), _cli("text", directory)),
                 "squawk json": (
                     [str(squawk), "--reporter", "json", str(one)],
