@@ -278,7 +278,7 @@ def mark(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_worker_that_dies_raises_broken_process_pool_and_leaves_no_child(mark: Path) -> None:
-    with pytest.raises(BrokenProcessPool):
+    with pytest.raises(BrokenProcessPool, match="killed by signal 9"):
         list(parallel.ordered_map(dies_in_the_worker, list(range(400)), 2))
     with pytest.raises(ChildProcessError):
         os.waitpid(int(mark.read_text()), os.WNOHANG)  # the worker was reaped

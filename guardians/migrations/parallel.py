@@ -220,7 +220,11 @@ def _receive(fd: int, status: int) -> list[tuple[int, Any]]:
     if outcome is None or status != 0:
         from concurrent.futures.process import BrokenProcessPool
 
-        raise BrokenProcessPool(f"a worker process ended without its results (wait status {status})")
+        if os.WIFSIGNALED(status):
+            how = f"was killed by signal {os.WTERMSIG(status)}"
+        else:
+            how = f"exited with status {os.waitstatus_to_exitcode(status)}"
+        raise BrokenProcessPool(f"a worker process {how} before it sent all its results (nothing was retried)")
     if outcome is not True:
         raise outcome
     return records
