@@ -52,6 +52,16 @@ def consensus(root: Path, epic: str) -> Path:
     return root / "docs" / "specs" / epic / "consensus"
 
 
+def edit_log_entry(root: Path, epic: str, index: int, **changes: Any) -> None:
+    """Rewrite line ``index`` (0-based) of an epic's log in place, as a tampering agent would."""
+    log = consensus(root, epic) / "decision_log.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    entry = json.loads(lines[index])
+    entry.update(changes)
+    lines[index] = (json.dumps(entry) + "\n").encode()
+    log.write_bytes(b"".join(lines))
+
+
 def append_entry(
     root: Path, epic: str, agent: str, decision: str, iteration: int, ts: str, *, source: str = "x.yaml", **details: Any
 ) -> None:

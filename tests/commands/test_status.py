@@ -41,16 +41,11 @@ def test_status_on_a_missing_root_is_a_usage_error(run_cli, tmp_path):
 
 
 def test_status_names_an_edited_entry_the_lenient_reader_would_show(run_cli, example):
-    from tests.conftest import consensus
+    from tests.conftest import edit_log_entry
 
     root = example("clean")
     assert run_cli("run", "--root", str(root)).exit_code == 0
-    log = consensus(root, "epic_1") / "decision_log.jsonl"
-    lines = log.read_bytes().splitlines(keepends=True)
-    entry = json.loads(lines[3])
-    entry["decision"] = "veto"  # an agent rewrites the backup decision in place
-    lines[3] = (json.dumps(entry) + "\n").encode()
-    log.write_bytes(b"".join(lines))
+    edit_log_entry(root, "epic_1", 3, decision="veto")  # an agent rewrites the backup decision in place
     result = run_cli("status", "--root", str(root), "--format", "json")
     assert result.exit_code == 0
     [board] = json.loads(result.output)

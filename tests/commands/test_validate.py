@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import consensus
+from tests.conftest import consensus, edit_log_entry
 
 
 def _break_review(root):
@@ -60,12 +60,7 @@ def test_a_single_file(run_cli, example):
 def test_a_tampered_log_is_reported(run_cli, example):
     root = example("clean")
     assert run_cli("run", "--root", str(root)).exit_code == 0
-    log = consensus(root, "epic_1") / "decision_log.jsonl"
-    lines = log.read_bytes().splitlines(keepends=True)
-    entry = json.loads(lines[2])
-    entry["summary"] = "edited after the fact"
-    lines[2] = (json.dumps(entry) + "\n").encode()
-    log.write_bytes(b"".join(lines))
+    edit_log_entry(root, "epic_1", 2, summary="edited after the fact")
     result = run_cli("validate", "--root", str(root))
     assert result.exit_code == 1
     assert "decision_log.jsonl:3" in result.output
