@@ -17,6 +17,24 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test compiled modules older than their sources (the tests would run old code)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("guardians_compile", ROOT / "tools" / "compile.py")
+    assert spec is not None and spec.loader is not None
+    compile_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compile_tool)
+    stale = compile_tool.stale_modules()
+    if stale:
+        raise pytest.UsageError(
+            f"compiled modules are older than their sources: {', '.join(stale)}; run `make compile`"
+        )
+
+
 @pytest.fixture
 def run_cli() -> Callable[..., Result]:
     runner = CliRunner()

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from guardians.migrations.analyze import MigrationReport
 from guardians.rules.base import Finding, Severity
@@ -54,6 +54,13 @@ def finding_json(finding: Finding) -> str:
     return _FindingEncoder().encode(finding)
 
 
+#: A finding whose fields are read without their declared types. The reports must
+#: give what ``json.dumps(finding.to_dict())`` gives for fields of any type, and this
+#: module may run compiled (tools/compile.py), where reading a field declared ``bool``
+#: that holds an ``int`` would raise instead.
+_Untyped = Any
+
+
 class _FindingEncoder:
     """Encodes :class:`Finding` objects field by field with the C string encoder.
 
@@ -77,7 +84,7 @@ class _FindingEncoder:
             encoded = self._cache[value] = _encode_str(value)
         return encoded
 
-    def encode(self, f: Finding) -> str:
+    def encode(self, f: _Untyped) -> str:
         message, file, line, column, statement, subject = f.message, f.file, f.line, f.column, f.statement, f.subject
         if (
             type(message) is str
@@ -111,7 +118,7 @@ class _FindingEncoder:
         return self._head(f) + self._tail(f)
 
     @staticmethod
-    def _rule_parts(f: Finding, rule: str | None) -> tuple[str, str, str, str] | tuple[()]:
+    def _rule_parts(f: _Untyped, rule: str | None) -> tuple[str, str, str, str] | tuple[()]:
         """(before message, between message and file, suggestion, after subject) of a rule's findings.
 
         Empty (every finding of the key goes the general way) when one of its strings is not a
@@ -127,7 +134,7 @@ class _FindingEncoder:
         tail = risk + ("" if rule is None else ', "extra": {"rule": ' + _encode_str(rule) + "}") + "}"
         return before, middle, suggested, tail
 
-    def _tail(self, f: Finding) -> str:
+    def _tail(self, f: _Untyped) -> str:
         """``suggestion`` to ``extra``, and the closing brace."""
         parts = []
         suggestion = f.suggestion
@@ -151,7 +158,7 @@ class _FindingEncoder:
         parts.append("}")
         return "".join(parts)
 
-    def _head(self, f: Finding) -> str:
+    def _head(self, f: _Untyped) -> str:
         """``code`` to ``statement``, any types (the general case)."""
         parts = [
             '{"code": ',
@@ -216,7 +223,7 @@ def write_text(report: MigrationReport, out: IO[str], threshold: Severity) -> No
     )
 
 
-def _format(f: Finding) -> str:
+def _format(f: _Untyped) -> str:
     # one f-string: the optional lines are empty parts rather than concatenations (runs per finding)
     statement, suggestion, severity = f.statement, f.suggestion, f.severity
     return (

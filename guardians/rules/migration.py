@@ -1040,7 +1040,7 @@ class PreferBigintKey(MigrationRule):
         "django": "models.BigAutoField(primary_key=True) (DEFAULT_AUTO_FIELD = BigAutoField)",
     }
     keys = ("CreateStmt", "AT_AddColumn")
-    _SMALL = frozenset({"int4", "int2", "integer", "smallint", "int"})
+    _SMALL: ClassVar[frozenset[str]] = frozenset({"int4", "int2", "integer", "smallint", "int"})
 
     @classmethod
     def check(cls, stmt: Statement, node: Node) -> Iterator[Finding]:

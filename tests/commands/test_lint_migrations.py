@@ -92,6 +92,8 @@ def _many_sql_files(tmp_path: Path) -> Path:
     d.mkdir()
     for i in range(120):
         body = ["ALTER TABLE t DROP COLUMN c;\n", "CREATE INDEX t_x ON t (x);\n", "SELECT 1;\n"][i % 3]
+        if i % 6 == 0:  # suppressed findings come back from a worker too
+            body = "-- guardians: ignore MIG101 column unused since release 42\n" + body
         (d / f"{i:03d}_step.sql").write_text(body)
     return d
 
@@ -103,6 +105,7 @@ def test_cli_jobs_one_stays_in_this_process_and_reports_the_same(
     shared = invoke("--format", "json", "--no-config", "--jobs", "2", str(d))
     assert shared.exit_code == 1, shared.output
     assert len(json.loads(shared.output)["findings"]) > 120
+    assert json.loads(shared.output)["summary"]["suppressed"] == 20
 
     def no_fork() -> int:
         raise AssertionError("--jobs 1 forked")
