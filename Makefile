@@ -118,3 +118,4 @@ bench: $(COMPILED)
 
 clean:
 	rm -rf $(VENV) .demo $(SIGNED) build dist .pytest_cache .mypy_cache .ruff_cache
+	find guardians -name "*.so" -delete; rm -f ./*__mypyc.*.so

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,18 @@ def _cli(fmt: str, *paths: Path) -> list[str]:
     return [sys.executable, "-m", "guardians", "lint-migrations", "--no-config", "--format", fmt, *map(str, paths)]
 
 
+def _pure_python_env(env: dict[str, str], tmp: Path) -> dict[str, str] | None:
+    """An environment that runs a copy of the package without its compiled modules
+    (None in a pure-Python checkout: nothing to compare)."""
+    package = Path(__file__).resolve().parent.parent / "guardians"
+    if not any(package.rglob("*.so")):
+        return None
+    pure = tmp / "pure"
+    if not pure.exists():
+        shutil.copytree(package, pure / "guardians", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    return {**env, "PYTHONPATH": str(pure)}
+
+
 def files_mode(args: argparse.Namespace) -> int:
     """Per-file CPU beyond start-up, guardians vs squawk, on many small files (and 10x that)."""
     squawk = Path(sys.executable).parent / "squawk"
@@ -151,6 +164,7 @@ def files_mode(args: argparse.Namespace) -> int:
         env = dict(os.environ)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        os.chdir(tmp)  # `python -m` puts the working directory first on sys.path: not the checkout's package
         for count in (args.files, args.files * 10):
             directory = Path(tmp) / f"m{count}"
             statements = generate_files(directory, count)
@@ -166,14 +180,20 @@ def files_mode(args: argparse.Namespace) -> int:
                 ),
                 "squawk text": ([str(squawk), str(one)], [str(squawk), *map(str, many)]),
             }
+            pure_env = _pure_python_env(env, Path(tmp))
+            if pure_env is not None:  # a compiled checkout: its pure-Python sources too, same run
+                contenders["guardians json, pure Python"] = (_cli("json", one), _cli("json", directory))
             run_child(contenders["guardians json"][0], env)  # warm-up: writes the bytecode
+            if pure_env is not None:
+                run_child(contenders["guardians json, pure Python"][0], pure_env)
             measured: dict[str, dict[str, list[float]]] = {
                 k: {"cpu1": [], "cpuN": [], "wall1": [], "wallN": [], "rss": []} for k in contenders
             }
             for _ in range(args.repeat):
                 for name, (single, full) in contenders.items():  # interleaved: background load hits all alike
-                    wall1, _rc, _rss, cpu1 = run_child_cpu(single, env)
-                    wall_n, _rc, rss, cpu_n = run_child_cpu(full, env)
+                    child_env = pure_env if name.endswith("pure Python") and pure_env is not None else env
+                    wall1, _rc, _rss, cpu1 = run_child_cpu(single, child_env)
+                    wall_n, _rc, rss, cpu_n = run_child_cpu(full, child_env)
                     m = measured[name]
                     m["cpu1"].append(cpu1)
                     m["cpuN"].append(cpu_n)
