@@ -12,6 +12,15 @@ import sys
 
 
 def main() -> int:
+    code = _main()
+    if "guardians.quick_exit" in sys.modules:  # a command asked to skip teardown (guardians/quick_exit.py)
+        from guardians.quick_exit import leave_if_requested
+
+        leave_if_requested(code)
+    return code
+
+
+def _main() -> int:
     if sys.argv[1:] == ["hook", "claude-code"]:
         # Runs before every file write of a coding agent: skip click (most of
         # the start-up time) for this one exact invocation.
